@@ -1,0 +1,149 @@
+/* hindcast: the target time series in columnar form.
+ *
+ * Reading turns a long-format CSV (schema-ordered columns, optional header,
+ * plain or .gz) into one dense series per item key (item_id + dimensions) on
+ * the grid of the forecast frequency: rows finer than the frequency are
+ * aggregated, missing steps are filled, and every filled step is flagged so
+ * that metrics can exclude it (SPEC 2.7, 3.2). */
+#ifndef HINDCAST_DATASET_H
+#define HINDCAST_DATASET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hindcast/calendar.h"
+#include "hindcast/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum hc_attr_type {
+    HC_ATTR_STRING = 0,
+    HC_ATTR_TIMESTAMP,
+    HC_ATTR_FLOAT,
+    HC_ATTR_INTEGER
+} hc_attr_type;
+
+/* "string", "timestamp", "float", "integer" -> type; 0 or -1. */
+int hc_attr_type_parse(const char *text, hc_attr_type *out);
+
+typedef enum hc_aggregation {
+    HC_AGG_SUM = 0, /* default */
+    HC_AGG_AVG,
+    HC_AGG_FIRST,
+    HC_AGG_MIN,
+    HC_AGG_MAX,
+    HC_AGG_NONE     /* extension: a second row in one step is an error */
+} hc_aggregation;
+
+/* "sum","avg","first","min","max","none" -> value; 0 or -1. */
+int hc_aggregation_parse(const char *text, hc_aggregation *out);
+const char *hc_aggregation_name(hc_aggregation a);
+
+typedef enum hc_fill_method {
+    HC_FILL_NONE = 0, /* frontfill's only method; no filling */
+    HC_FILL_ZERO,
+    HC_FILL_NAN,
+    HC_FILL_VALUE,
+    HC_FILL_MEDIAN,
+    HC_FILL_MEAN,
+    HC_FILL_MIN,
+    HC_FILL_MAX
+} hc_fill_method;
+
+/* "none","zero","nan","value","median","mean","min","max"; 0 or -1. */
+int hc_fill_method_parse(const char *text, hc_fill_method *out);
+const char *hc_fill_method_name(hc_fill_method m);
+
+typedef struct hc_fill_rule {
+    hc_fill_method method;
+    double value; /* used by HC_FILL_VALUE */
+} hc_fill_rule;
+
+/* How many of the most recent observed values median/mean/min/max use. */
+#define HC_FILL_WINDOW 64
+
+typedef struct hc_dataset_options {
+    const char *path;          /* CSV, or .gz (detected by content) */
+    size_t nattributes;        /* schema, in column order */
+    const char *const *attribute_names;
+    const hc_attr_type *attribute_types;
+    hc_ts_format ts_format;    /* HC_TSFMT_AUTO accepts every format */
+    int header;                /* 1: the first line is a header, skipped */
+    hc_freq freq;
+    hc_aggregation aggregation;
+    hc_fill_rule middlefill;   /* default {HC_FILL_ZERO} */
+    hc_fill_rule backfill;     /* default {HC_FILL_ZERO} */
+    /* Names of the dimension attributes, in ForecastDimensions order; each
+     * must be a string attribute of the schema. When NULL/0, every string
+     * attribute other than item_id is a dimension, in schema order. */
+    size_t ndimensions;
+    const char *const *dimensions;
+} hc_dataset_options;
+
+/* Sets the defaults above (sum, middle/back fill zero, AUTO timestamps). */
+void hc_dataset_options_init(hc_dataset_options *opts);
+
+/* One item's dense series: values[offset .. offset+length) of the dataset,
+ * step `start` first. Steps before the item's first observation do not
+ * exist (frontfill none); steps after its last observation up to the
+ * dataset's end are backfilled. */
+typedef struct hc_series {
+    const char *item_id;       /* borrowed from the dataset */
+    const char *const *dims;   /* ndims strings, borrowed */
+    int64_t start;             /* step index of values[offset] */
+    size_t length;
+    size_t offset;
+} hc_series;
+
+typedef struct hc_dataset {
+    hc_freq freq;
+    size_t ndims;
+    char **dim_names;          /* ndims names, ForecastDimensions order */
+    size_t nseries;
+    hc_series *series;         /* sorted by key: item_id bytewise, then dims */
+    size_t nvalues;
+    double *values;            /* all series back to back */
+    uint8_t *filled;           /* 1 where the value was filled, else 0 */
+    int64_t first_step;        /* smallest start (0 if no series) */
+    int64_t end_step;          /* last step of the dataset (the "end") */
+    size_t nrows_read;         /* data rows read from the file */
+    void *internal;            /* string pool etc. */
+} hc_dataset;
+
+/* Reads opts->path. On error returns a negative status and *out is NULL;
+ * err names file, line and column (1-based; column = field number) and the
+ * rule, e.g. "data.csv:12:2: 'abc' is not a number". */
+int hc_dataset_read(hc_dataset **out, const hc_dataset_options *opts,
+                    hc_error *err);
+
+/* Builds a dataset directly from memory (tests, evaluate, benchmarks).
+ * The arrays are copied; series need not be sorted (they are sorted here).
+ * filled may be NULL (nothing filled). item_ids/dims are copied. */
+int hc_dataset_from_arrays(hc_dataset **out, hc_freq freq, size_t ndims,
+                           const char *const *dim_names, size_t nseries,
+                           const char *const *item_ids,
+                           const char *const *dims /* nseries*ndims */,
+                           const int64_t *starts, const size_t *lengths,
+                           const double *values, const uint8_t *filled,
+                           hc_error *err);
+
+/* Versioned, CRC-checked binary snapshot (the predictor keeps one so that
+ * exports see exactly the data it was trained on). Save writes to
+ * path + ".tmp", fsyncs and renames. */
+int hc_dataset_save(const hc_dataset *ds, const char *path, hc_error *err);
+int hc_dataset_load(hc_dataset **out, const char *path, hc_error *err);
+
+/* Bytes held by the columnar arrays and strings (for memory reports). */
+size_t hc_dataset_memory(const hc_dataset *ds);
+
+/* Compares two items' keys (item_id bytewise, then dims in order). */
+int hc_series_key_compare(const hc_series *a, const hc_series *b, size_t ndims);
+
+void hc_dataset_free(hc_dataset *ds); /* NULL-safe */
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,2 @@
+/* Placeholder so the build works before this module is written. */
+typedef int hc_calendar_placeholder;
