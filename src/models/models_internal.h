@@ -1,0 +1,33 @@
+/* hindcast models: what the model files share with the registry. */
+#ifndef HC_MODELS_INTERNAL_H
+#define HC_MODELS_INTERNAL_H
+
+#include <stddef.h>
+
+#include "hindcast/model.h"
+
+#define HC_ARN_NAIVE "arn:hindcast:::algorithm/Naive"
+#define HC_ARN_SEASONAL_NAIVE "arn:hindcast:::algorithm/SeasonalNaive"
+
+/* One definition per model file. */
+extern const hc_model hc_models_naive;
+extern const hc_model hc_models_seasonal_naive;
+
+/* Checks what every forecast needs from a request and its output arrays:
+ * horizon >= 1, mean given, quantiles given when nquantiles > 0, every tau
+ * in (0,1). Returns HC_OK or HC_ERR_INVALID_INPUT (err filled). */
+int hc_models_check_request(const hc_forecast_request *req, const double *mean,
+                            const double *quantiles, hc_error *err);
+
+/* Checks that fit was made by `id`, has at least `min_params` parameters and
+ * layout version 1 in params[0]. Returns HC_OK or HC_ERR_INTERNAL (a corrupt
+ * or foreign model file). */
+int hc_models_check_params(const hc_fitted *fit, hc_algorithm id,
+                           uint32_t min_params, const char *name, hc_error *err);
+
+/* Allocates out->params (n doubles, zeroed) and sets algorithm/fallback.
+ * Returns HC_OK or HC_ERR_NOMEM. */
+int hc_models_alloc_params(hc_fitted *out, hc_algorithm id, uint32_t n,
+                           hc_error *err);
+
+#endif
