@@ -27,7 +27,11 @@ size_t hc_format_double(char *buf, double x);
  * (optional sign, digits, '.', exponent; also "NaN", "Infinity",
  * "-Infinity", "inf", "nan" in any case). Leading/trailing spaces are NOT
  * accepted. Returns 0 and sets *out on success, -1 when the text is not a
- * number in full. Locale-independent. */
+ * number in full (then *out is left alone). Locale-independent.
+ * Details: "1.", ".5", "1E+05", a leading '+' and "infinity" are accepted;
+ * hexadecimal, "nan(...)", Java's 'd'/'f' suffixes are not; a signed NaN
+ * reads as NaN; values beyond the range read as +-Infinity or +-0, as
+ * strtod would return them. */
 int hc_parse_double(const char *text, size_t len, double *out);
 
 #ifdef __cplusplus
