@@ -30,7 +30,9 @@ typedef struct hc_part_writer_options {
     uint64_t part_size_limit; /* bytes; 0 -> HC_DEFAULT_PART_SIZE_LIMIT */
 } hc_part_writer_options;
 
-/* Opens part 0 (under its temporary name) and writes the header. */
+/* Opens part 0 (under its temporary name) and writes the header. A
+ * temporary name that already exists (left by a killed export of the same
+ * name, or in use by a concurrent one) is never overwritten: HC_ERR_IO. */
 int hc_part_writer_open(hc_part_writer **out, const hc_part_writer_options *o,
                         hc_error *err);
 /* Appends whole rows: [rows, rows+len) holds one or more complete lines,
@@ -50,7 +52,9 @@ uint64_t hc_part_writer_bytes(const hc_part_writer *w);
 void hc_part_writer_free(hc_part_writer *w); /* aborts if not committed; NULL-safe */
 
 /* Writes `<dir>/<name>` atomically (temporary name, fsync, rename, fsync
- * dir), e.g. the _CHECK marker. */
+ * dir), e.g. the _CHECK marker. An existing file is replaced (readers see
+ * the old or the new content, never a mix); the temporary name
+ * `.<name>.<pid>.<n>.tmp` is private to the call. `name` may contain '/'. */
 int hc_write_file_atomic(const char *dir, const char *name, const char *data,
                          size_t len, hc_error *err);
 
