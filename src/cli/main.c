@@ -1,2 +1,263 @@
+/* hindcast: the command-line front end.
+ *
+ * It does what the AWS CLI does for `aws forecast`: turns a verb and its
+ * options (or --cli-input-json) into a request object, calls the service
+ * operation, prints the response as JSON on stdout, and prints errors in the
+ * AWS CLI's form on stderr with its exit statuses (0 ok, 252 command line,
+ * 254 service error, 255 anything else). It uses only include/hindcast. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
-int main(void) { puts("hindcast"); return 0; }
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "cli/cli.h"
+#include "cli/shorthand.h"
+#include "hindcast/buf.h"
+#include "hindcast/service.h"
+
+#define EXIT_PARSE 252
+#define EXIT_SERVICE 254
+#define EXIT_OTHER 255
+
+static const hc_cli_flag create_predictor_flags[] = {
+    {"--predictor-name", "PredictorName", HC_FLAG_STRING},
+    {"--algorithm-arn", "AlgorithmArn", HC_FLAG_STRING},
+    {"--forecast-horizon", "ForecastHorizon", HC_FLAG_INT},
+    {"--forecast-types", "ForecastTypes", HC_FLAG_LIST},
+    {"--perform-auto-ml", "PerformAutoML", HC_FLAG_TRUE},
+    {"--no-perform-auto-ml", "PerformAutoML", HC_FLAG_FALSE},
+    {"--evaluation-parameters", "EvaluationParameters", HC_FLAG_STRUCT},
+    {"--featurization-config", "FeaturizationConfig", HC_FLAG_STRUCT},
+    {"--target-time-series", "TargetTimeSeries", HC_FLAG_STRUCT},
+    {"--input-data-config", "InputDataConfig", HC_FLAG_STRUCT},
+    {"--tags", "Tags", HC_FLAG_TAGS},
+    {NULL, NULL, 0}};
+
+static const hc_cli_flag predictor_arn_flags[] = {
+    {"--predictor-arn", "PredictorArn", HC_FLAG_STRING}, {NULL, NULL, 0}};
+
+static const hc_cli_flag create_export_flags[] = {
+    {"--predictor-backtest-export-job-name", "PredictorBacktestExportJobName",
+     HC_FLAG_STRING},
+    {"--predictor-arn", "PredictorArn", HC_FLAG_STRING},
+    {"--destination", "Destination", HC_FLAG_STRUCT},
+    {"--format", "Format", HC_FLAG_STRING},
+    {"--tags", "Tags", HC_FLAG_TAGS},
+    {NULL, NULL, 0}};
+
+static const hc_cli_flag describe_export_flags[] = {
+    {"--predictor-backtest-export-job-arn", "PredictorBacktestExportJobArn",
+     HC_FLAG_STRING},
+    {NULL, NULL, 0}};
+
+static const hc_cli_verb verbs[] = {
+    {"create-predictor", "CreatePredictor", create_predictor_flags,
+     "Registers a predictor and trains it on its target time series."},
+    {"describe-predictor", "DescribePredictor", predictor_arn_flags,
+     "Describes a predictor."},
+    {"get-accuracy-metrics", "GetAccuracyMetrics", predictor_arn_flags,
+     "Prints the predictor-level backtest accuracy metrics."},
+    {"create-predictor-backtest-export-job", "CreatePredictorBacktestExportJob",
+     create_export_flags,
+     "Exports backtest forecasts and accuracy metrics as CSV parts."},
+    {"describe-predictor-backtest-export-job",
+     "DescribePredictorBacktestExportJob", describe_export_flags,
+     "Describes a predictor backtest export job."},
+    {NULL, NULL, NULL, NULL}};
+
+static void usage(FILE *to)
+{
+    fprintf(to,
+            "usage: hindcast [global options] <command> [options]\n\n"
+            "Global options (before or after the command):\n"
+            "  --workspace DIR     state directory (else $HINDCAST_WORKSPACE, "
+            "else ~/.hindcast)\n"
+            "  --region REGION     region in ARNs (default us-east-1)\n"
+            "  --account ID        account in ARNs (default 000000000000)\n"
+            "  --s3-root DIR       where s3://bucket/prefix destinations live "
+            "(else $HINDCAST_S3_ROOT, else <workspace>/s3)\n"
+            "  --threads N         worker threads (default: all cores)\n"
+            "  --part-size-limit BYTES  size at which a new part starts "
+            "(default 268435456)\n"
+            "  --quiet             no progress bar\n\n"
+            "Commands:\n");
+    for (const hc_cli_verb *v = verbs; v->name; v++)
+        fprintf(to, "  %-40s %s\n", v->name, v->summary);
+    fprintf(to, "  %-40s %s\n", "generate-demo-data",
+            "Writes the deterministic demo dataset (hindcast extension).");
+    fprintf(to, "\nEvery AWS command accepts --cli-input-json file://PATH "
+                "(or - for stdin, or the JSON text).\n");
+}
+
+static void verb_help(const hc_cli_verb *v)
+{
+    printf("%s\n\n%s\n\nOptions:\n  --cli-input-json file://PATH | - | JSON\n",
+           v->name, v->summary);
+    for (const hc_cli_flag *f = v->flags; f->name; f++)
+        printf("  %s  (%s)\n", f->name, f->member);
+}
+
+__attribute__((format(printf, 1, 2)))
+static int parse_error(const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "\nusage: hindcast [options] <command> [parameters]\n"
+                    "hindcast: error: ");
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    return 252;
+}
+
+typedef struct progress_state {
+    int enabled;
+    int drawn;
+} progress_state;
+
+static void draw_progress(void *ctx, const char *stage, size_t done, size_t total)
+{
+    progress_state *ps = ctx;
+    if (!ps->enabled || total == 0)
+        return;
+    int width = 30;
+    int filled = (int)((double)done / (double)total * width);
+    fprintf(stderr, "\r%-8s [", stage);
+    for (int i = 0; i < width; i++)
+        fputc(i < filled ? '#' : '.', stderr);
+    fprintf(stderr, "] %zu/%zu items", done, total);
+    fflush(stderr);
+    ps->drawn = 1;
+}
+
+int main(int argc, char **argv)
+{
+    hc_cli_globals g;
+    hc_cli_globals_init(&g);
+    const char *verb_name = NULL;
+    char **rest = calloc((size_t)argc + 1, sizeof *rest);
+    int nrest = 0;
+    if (!rest)
+        return EXIT_OTHER;
+    int rc = hc_cli_split_globals(argc, argv, &g, &verb_name, rest, &nrest);
+    if (rc) {
+        free(rest);
+        return rc;
+    }
+    if (g.version) {
+        printf("hindcast 0.1.0\n");
+        free(rest);
+        return 0;
+    }
+    if (!verb_name || g.help) {
+        usage(verb_name || g.help ? stdout : stderr);
+        free(rest);
+        return verb_name || g.help ? 0 : EXIT_PARSE;
+    }
+    if (strcmp(verb_name, "generate-demo-data") == 0) {
+        rc = hc_cli_generate_demo_data(nrest, rest);
+        free(rest);
+        return rc;
+    }
+    const hc_cli_verb *verb = NULL;
+    for (const hc_cli_verb *v = verbs; v->name; v++)
+        if (strcmp(v->name, verb_name) == 0)
+            verb = v;
+    if (!verb) {
+        free(rest);
+        return parse_error("argument command: Invalid choice: '%s' (run "
+                           "'hindcast --help' for the list)", verb_name);
+    }
+    if (nrest == 1 && (strcmp(rest[0], "help") == 0 || strcmp(rest[0], "--help") == 0)) {
+        verb_help(verb);
+        free(rest);
+        return 0;
+    }
+    json_t *request = NULL;
+    char msg[2048];
+    rc = hc_cli_build_request(verb, nrest, rest, &request, msg, sizeof msg);
+    free(rest);
+    if (rc) {
+        fprintf(stderr, "\nusage: hindcast [options] <command> [parameters]\n"
+                        "hindcast: error: %s\n", msg);
+        return EXIT_PARSE;
+    }
+
+    hc_service_options opts;
+    hc_service_options_init(&opts);
+    char *home_ws = NULL;
+    opts.workspace = g.workspace ? g.workspace : getenv("HINDCAST_WORKSPACE");
+    if (!opts.workspace || !opts.workspace[0]) {
+        const char *home = getenv("HOME");
+        hc_buf b = HC_BUF_INIT;
+        hc_buf_printf(&b, "%s/.hindcast", home && home[0] ? home : ".");
+        home_ws = b.data;
+        opts.workspace = home_ws;
+    }
+    opts.region = g.region;
+    opts.account = g.account;
+    opts.s3_root = g.s3_root ? g.s3_root : getenv("HINDCAST_S3_ROOT");
+    if (opts.s3_root && !opts.s3_root[0])
+        opts.s3_root = NULL;
+    opts.threads = g.threads;
+    opts.part_size_limit = g.part_size_limit;
+    const char *sde = getenv("SOURCE_DATE_EPOCH");
+    if (sde && sde[0]) {
+        char *end;
+        errno = 0;
+        long long v = strtoll(sde, &end, 10);
+        if (errno || *end || v < 0) {
+            fprintf(stderr, "hindcast: SOURCE_DATE_EPOCH '%s' is not a "
+                            "non-negative whole number of seconds\n", sde);
+            json_decref(request);
+            free(home_ws);
+            return EXIT_PARSE;
+        }
+        opts.clock_override = v;
+    }
+    progress_state ps = {!g.quiet && isatty(STDERR_FILENO), 0};
+    opts.progress = draw_progress;
+    opts.progress_ctx = &ps;
+
+    hc_error err;
+    hc_error_clear(&err);
+    hc_service *svc = NULL;
+    char *response = NULL;
+    char *request_text = json_dumps(request, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(request);
+    rc = hc_service_open(&svc, &opts, &err);
+    if (rc == 0)
+        rc = hc_service_call(svc, verb->operation, request_text, &response, &err);
+    if (ps.drawn)
+        fputc('\n', stderr);
+    int status = 0;
+    if (rc == 0) {
+        fputs(response, stdout);
+        if (fflush(stdout) != 0) {
+            fprintf(stderr, "hindcast: cannot write the response: %s\n",
+                    strerror(errno));
+            status = EXIT_OTHER;
+        }
+    } else if (rc == HC_ERR_USAGE) {
+        fprintf(stderr, "\n%s\n", err.message);
+        status = EXIT_PARSE;
+    } else if (hc_status_exception_name(rc)) {
+        fprintf(stderr,
+                "\nAn error occurred (%s) when calling the %s operation: %s\n",
+                hc_status_exception_name(rc), verb->operation, err.message);
+        status = EXIT_SERVICE;
+    } else {
+        fprintf(stderr, "\nhindcast: %s\n", err.message);
+        status = EXIT_OTHER;
+    }
+    free(response);
+    free(request_text);
+    hc_service_close(svc);
+    free(home_ws);
+    return status;
+}

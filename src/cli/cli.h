@@ -1,0 +1,60 @@
+/* Command-line parsing shared by the CLI's files. */
+#ifndef HC_CLI_CLI_H
+#define HC_CLI_CLI_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum hc_flag_kind {
+    HC_FLAG_STRING,
+    HC_FLAG_INT,
+    HC_FLAG_LIST,   /* one or more values up to the next --option */
+    HC_FLAG_TRUE,   /* takes no value */
+    HC_FLAG_FALSE,
+    HC_FLAG_STRUCT, /* JSON or shorthand */
+    HC_FLAG_TAGS    /* Key=k,Value=v ... or JSON list */
+} hc_flag_kind;
+
+typedef struct hc_cli_flag {
+    const char *name;   /* "--predictor-arn" */
+    const char *member; /* "PredictorArn" */
+    hc_flag_kind kind;
+} hc_cli_flag;
+
+typedef struct hc_cli_verb {
+    const char *name;      /* "create-predictor" */
+    const char *operation; /* "CreatePredictor" */
+    const hc_cli_flag *flags;
+    const char *summary;
+} hc_cli_verb;
+
+typedef struct hc_cli_globals {
+    const char *workspace;
+    const char *region;
+    const char *account;
+    const char *s3_root;
+    int threads;
+    uint64_t part_size_limit;
+    int quiet;
+    int help;
+    int version;
+} hc_cli_globals;
+
+void hc_cli_globals_init(hc_cli_globals *g);
+
+/* Pulls global options out of argv (before or after the verb); the first
+ * other word is the verb, the remaining words go to rest. Returns 0 or an
+ * exit status (252) after printing the problem. */
+int hc_cli_split_globals(int argc, char **argv, hc_cli_globals *g,
+                         const char **verb, char **rest, int *nrest);
+
+/* Builds the request object from --cli-input-json and the verb's flags
+ * (flags win over JSON members). Returns 0, or -1 with msg filled. */
+int hc_cli_build_request(const hc_cli_verb *verb, int nargs, char **args,
+                         json_t **request, char *msg, size_t cap);
+
+/* The generate-demo-data verb; returns the exit status. */
+int hc_cli_generate_demo_data(int nargs, char **args);
+
+#endif

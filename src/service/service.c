@@ -1,0 +1,266 @@
+/* The service: options, dispatch by operation name, shared helpers. */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "hindcast/buf.h"
+#include "hindcast/parallel.h"
+#include "hindcast/validate.h"
+#include "service/json_util.h"
+#include "service/service_internal.h"
+#include "workspace/workspace.h"
+
+static const struct {
+    const char *name;
+    hc_operation_fn fn;
+} operations[] = {
+    {"CreatePredictor", hc_op_create_predictor},
+    {"DescribePredictor", hc_op_describe_predictor},
+    {"GetAccuracyMetrics", hc_op_get_accuracy_metrics},
+    {"CreatePredictorBacktestExportJob", hc_op_create_export_job},
+    {"DescribePredictorBacktestExportJob", hc_op_describe_export_job},
+};
+
+void hc_service_options_init(hc_service_options *o)
+{
+    memset(o, 0, sizeof *o);
+    o->clock_override = -1;
+}
+
+static char *dup_str(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *p = malloc(n);
+    if (p)
+        memcpy(p, s, n);
+    return p;
+}
+
+int hc_service_open(hc_service **out, const hc_service_options *o, hc_error *err)
+{
+    *out = NULL;
+    if (!o->workspace || !o->workspace[0])
+        return hc_error_set(err, HC_ERR_USAGE, "no workspace directory given");
+    hc_service *svc = calloc(1, sizeof *svc);
+    if (!svc)
+        return hc_error_set(err, HC_ERR_NOMEM, "out of memory");
+    svc->root = dup_str(o->workspace);
+    svc->region = dup_str(o->region ? o->region : "us-east-1");
+    svc->account = dup_str(o->account ? o->account : "000000000000");
+    svc->s3_root = o->s3_root ? dup_str(o->s3_root) : hc_path2(o->workspace, "s3");
+    svc->threads = o->threads > 0 ? o->threads : hc_cpu_count();
+    svc->clock_override = o->clock_override;
+    svc->part_size_limit = o->part_size_limit;
+    svc->max_jobs_in_progress = o->max_jobs_in_progress > 0 ? o->max_jobs_in_progress : 3;
+    svc->max_jobs = o->max_jobs > 0 ? o->max_jobs : 1000;
+    svc->progress = o->progress;
+    svc->progress_ctx = o->progress_ctx;
+    if (!svc->root || !svc->region || !svc->account || !svc->s3_root) {
+        hc_service_close(svc);
+        return hc_error_set(err, HC_ERR_NOMEM, "out of memory");
+    }
+    int rc = hc_ws_init(svc->root, err);
+    if (rc) {
+        hc_service_close(svc);
+        return rc;
+    }
+    if (svc->threads > 1)
+        hc_blas_single_thread();
+    *out = svc;
+    return 0;
+}
+
+void hc_service_close(hc_service *svc)
+{
+    if (!svc)
+        return;
+    free(svc->root);
+    free(svc->region);
+    free(svc->account);
+    free(svc->s3_root);
+    free(svc);
+}
+
+int hc_service_has_operation(const char *operation)
+{
+    for (size_t i = 0; i < sizeof operations / sizeof operations[0]; i++)
+        if (strcmp(operations[i].name, operation) == 0)
+            return 1;
+    return 0;
+}
+
+int hc_service_call(hc_service *svc, const char *operation,
+                    const char *request_json, char **response_json,
+                    hc_error *err)
+{
+    *response_json = NULL;
+    hc_operation_fn fn = NULL;
+    for (size_t i = 0; i < sizeof operations / sizeof operations[0]; i++)
+        if (strcmp(operations[i].name, operation) == 0)
+            fn = operations[i].fn;
+    if (!fn)
+        return hc_error_set(err, HC_ERR_USAGE, "unknown operation %s", operation);
+    json_error_t jerr;
+    json_t *req = json_loads(request_json ? request_json : "{}",
+                             JSON_REJECT_DUPLICATES, &jerr);
+    if (!req)
+        return hc_error_set(err, HC_ERR_USAGE,
+                            "Error parsing parameter 'cli-input-json': Invalid "
+                            "JSON: %s (line %d, column %d)", jerr.text, jerr.line,
+                            jerr.column);
+    if (!json_is_object(req)) {
+        json_decref(req);
+        return hc_error_set(err, HC_ERR_USAGE,
+                            "Parameter validation failed:\nthe request must be "
+                            "a JSON object");
+    }
+    json_t *resp = NULL;
+    int rc = fn(svc, req, &resp, err);
+    json_decref(req);
+    if (rc == 0) {
+        hc_buf out = HC_BUF_INIT;
+        if (ju_dump_cli(resp ? resp : json_object(), &out) != 0) {
+            hc_buf_free(&out);
+            rc = hc_error_set(err, HC_ERR_NOMEM, "out of memory");
+        } else {
+            *response_json = out.data;
+        }
+    }
+    json_decref(resp);
+    return rc;
+}
+
+int64_t hc_svc_now(const hc_service *svc)
+{
+    if (svc->clock_override >= 0)
+        return svc->clock_override;
+    return (int64_t)time(NULL);
+}
+
+char *hc_svc_predictor_arn(const hc_service *svc, const char *name)
+{
+    hc_buf b = HC_BUF_INIT;
+    hc_buf_printf(&b, "arn:aws:forecast:%s:%s:predictor/%s", svc->region,
+                  svc->account, name);
+    return b.data;
+}
+
+char *hc_svc_job_arn(const hc_service *svc, const char *predictor,
+                     const char *job)
+{
+    hc_buf b = HC_BUF_INIT;
+    hc_buf_printf(&b,
+                  "arn:aws:forecast:%s:%s:predictor-backtest-export-job/%s/%s",
+                  svc->region, svc->account, predictor, job);
+    return b.data;
+}
+
+int hc_svc_predictor_name(const hc_service *svc, const char *arn,
+                          const char *field, char *name, size_t cap,
+                          hc_error *err)
+{
+    int rc = hc_validate_arn(arn, field, err);
+    if (rc)
+        return rc;
+    const char *slash = strstr(arn, ":predictor/");
+    const char *candidate = slash ? slash + strlen(":predictor/") : "";
+    char *expected = NULL;
+    if (slash && strlen(candidate) < cap && hc_validate_name(candidate, "name", NULL) == 0)
+        expected = hc_svc_predictor_arn(svc, candidate);
+    if (!expected || strcmp(expected, arn) != 0) {
+        free(expected);
+        return hc_error_set(err, HC_ERR_NOT_FOUND,
+                            "No resource found with the arn: %s", arn);
+    }
+    free(expected);
+    snprintf(name, cap, "%s", candidate);
+    return 0;
+}
+
+char *hc_svc_predictor_dir(const hc_service *svc, const char *name)
+{
+    return hc_path3(svc->root, "predictors", name);
+}
+
+int hc_svc_load_predictor(const hc_service *svc, const char *name, json_t **doc,
+                          hc_error *err)
+{
+    char *dir = hc_svc_predictor_dir(svc, name);
+    char *path = dir ? hc_path2(dir, "predictor.json") : NULL;
+    int rc;
+    if (!path) {
+        rc = hc_error_set(err, HC_ERR_NOMEM, "out of memory");
+    } else {
+        rc = hc_ws_read_json(path, doc, err);
+        if (rc == HC_ERR_NOT_FOUND) {
+            char *arn = hc_svc_predictor_arn(svc, name);
+            rc = hc_error_set(err, HC_ERR_NOT_FOUND,
+                              "No resource found with the arn: %s",
+                              arn ? arn : name);
+            free(arn);
+        }
+    }
+    free(path);
+    free(dir);
+    return rc;
+}
+
+json_t *hc_svc_public_view(const json_t *doc)
+{
+    json_t *out = json_object();
+    const char *key;
+    json_t *value;
+    json_object_foreach((json_t *)doc, key, value) {
+        if (key[0] != '_')
+            json_object_set(out, key, value);
+    }
+    return out;
+}
+
+int hc_svc_pid_alive(long pid)
+{
+    if (pid <= 0)
+        return 0;
+    return kill((pid_t)pid, 0) == 0 || errno == EPERM;
+}
+
+int hc_svc_parse_tags(const json_t *req, json_t **tags_out, hc_error *err)
+{
+    *tags_out = json_array();
+    json_t *arr = NULL;
+    int rc = ju_get_array(req, "Tags", "Tags", 0, &arr, err);
+    if (rc || !arr)
+        return rc;
+    size_t n = json_array_size(arr);
+    hc_tag *tags = calloc(n ? n : 1, sizeof *tags);
+    if (!tags)
+        return hc_error_set(err, HC_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        json_t *t = json_array_get(arr, i);
+        if (!json_is_object(t)) {
+            free(tags);
+            return hc_error_set(err, HC_ERR_USAGE,
+                                "Parameter validation failed:\nInvalid type for "
+                                "parameter Tags[%zu], valid types: <class 'dict'>",
+                                i);
+        }
+        static const char *const members[] = {"Key", "Value", NULL};
+        if ((rc = ju_check_members(t, "input.Tags", members, err)) ||
+            (rc = ju_get_string(t, "Key", "Tags.Key", 1, &tags[i].key, err)) ||
+            (rc = ju_get_string(t, "Value", "Tags.Value", 1, &tags[i].value, err))) {
+            free(tags);
+            return rc;
+        }
+    }
+    rc = hc_validate_tags(tags, n, 0, err);
+    if (rc == 0)
+        for (size_t i = 0; i < n; i++)
+            json_array_append_new(*tags_out,
+                                  json_pack("{s:s,s:s}", "Key", tags[i].key,
+                                            "Value", tags[i].value));
+    free(tags);
+    return rc;
+}

@@ -1,2 +1,0 @@
-/* Placeholder so the build works before this module is written. */
-typedef int hc_workspace_placeholder;
