@@ -584,6 +584,15 @@ static int never_space(unsigned char c)
     return 0;
 }
 
+/* gzerror's text starts with "PATH: ", which our messages already say. */
+static const char *zlib_reason(const char *zmsg, const char *path)
+{
+    size_t n = strlen(path);
+    if (zmsg && strncmp(zmsg, path, n) == 0 && zmsg[n] == ':' && zmsg[n + 1] == ' ')
+        return zmsg + n + 2;
+    return zmsg ? zmsg : "unknown zlib error";
+}
+
 /* ---- the scan -------------------------------------------------------------- */
 
 static int scan(reader *r)
@@ -633,7 +642,8 @@ static int scan(reader *r)
                 rc = nomem(r);
             else
                 rc = r->status = hc_error_set_at(r->err, HC_ERR_INVALID_INPUT, r->path,
-                                                 0, 0, "corrupt gzip data (%s)", zmsg);
+                                                 0, 0, "corrupt gzip data (%s)",
+                                                 zlib_reason(zmsg, r->path));
             goto done;
         }
         if (n == 0) {
@@ -641,7 +651,8 @@ static int scan(reader *r)
             const char *zmsg = gzerror(gz, &zerr);
             if (zerr != Z_OK) {
                 rc = r->status = hc_error_set_at(r->err, HC_ERR_INVALID_INPUT, r->path,
-                                                 0, 0, "truncated gzip file (%s)", zmsg);
+                                                 0, 0, "truncated gzip file (%s)",
+                                                 zlib_reason(zmsg, r->path));
                 goto done;
             }
             break;
@@ -658,10 +669,16 @@ static int scan(reader *r)
             goto done;
         if (used != (size_t)n) {
             long line = r->nfields ? r->row_line : r->line + r->pending_cr;
-            rc = r->status = hc_error_set_at(
-                r->err, HC_ERR_INVALID_INPUT, r->path, line, (long)r->nfields + 1,
-                "malformed CSV: %s (a quote inside a field must be doubled, and a quoted field must end at a comma or line end)",
-                csv_strerror(csv_error(&parser)));
+            int cerr = csv_error(&parser);
+            if (cerr == CSV_ENOMEM)
+                rc = nomem(r);
+            else if (cerr == CSV_ETOOBIG)
+                rc = r->status = hc_error_set_at(r->err, HC_ERR_LIMIT, r->path, line,
+                                                 (long)r->nfields + 1, "field too large");
+            else
+                rc = r->status = hc_error_set_at(
+                    r->err, HC_ERR_INVALID_INPUT, r->path, line, (long)r->nfields + 1,
+                    "malformed CSV: a quote inside an unquoted field or text after a closing quote (put the field in quotes and double the quotes inside it)");
             goto done;
         }
     }

@@ -32,18 +32,28 @@ static void mkdir_p(const char *dir)
     mkdir(buf, 0777);
 }
 
-/* A unique path under $HINDCAST_TEST_TMP (static storage, 8 slots). */
+/* Paths this test process created, removed by the teardown. */
+static char created[64][1024];
+static int ncreated;
+
+/* A unique path under $HINDCAST_TEST_TMP. */
 static const char *tmp_path(const char *name)
 {
-    static char paths[8][1024];
-    static int next;
     const char *dir = getenv("HINDCAST_TEST_TMP");
     if (!dir || !*dir)
         dir = "/tmp";
     mkdir_p(dir);
-    char *p = paths[next++ % 8];
+    ck_assert_int_lt(ncreated, 64);
+    char *p = created[ncreated++];
     snprintf(p, 1024, "%s/dataset_%ld_%s", dir, (long)getpid(), name);
     return p;
+}
+
+static void remove_created(void)
+{
+    for (int i = 0; i < ncreated; i++)
+        unlink(created[i]);
+    ncreated = 0;
 }
 
 static const char *write_file(const char *name, const char *content)
@@ -609,7 +619,7 @@ START_TEST(errors_with_line_and_column)
     read_fails(&o, HC_ERR_INVALID_INPUT, 2, 1, "item_id is empty");
 
     o.path = write_file("e_quote.csv", "a,2020-01-01,1\nb,2020-01-01,1\"2\n");
-    read_fails(&o, HC_ERR_INVALID_INPUT, 2, 3, "malformed CSV");
+    read_fails(&o, HC_ERR_INVALID_INPUT, 2, 3, "malformed CSV: a quote inside an unquoted field");
     o.path = write_file("e_open.csv", "a,2020-01-01,1\n\"b,2020-01-01,1\n");
     read_fails(&o, HC_ERR_INVALID_INPUT, 2, 1, "not closed");
 
@@ -910,6 +920,7 @@ static Suite *make_suite(void)
     Suite *s = suite_create("dataset");
     TCase *tc = tcase_create("core");
     tcase_set_timeout(tc, 30);
+    tcase_add_checked_fixture(tc, NULL, remove_created);
     tcase_add_test(tc, aggregate_hourly_to_daily);
     tcase_add_test(tc, aggregation_none_rejects_second_row);
     tcase_add_test(tc, weeks_and_months);
