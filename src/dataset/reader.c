@@ -544,10 +544,15 @@ static void on_field(void *data, size_t len, void *ctx)
         r->fields[r->nfields].len = len;
         r->rowlen += len + 1;
     }
-    r->nfields++;
     /* Only a quoted field can hold a line break; count it so later rows
-     * keep their physical line numbers. */
-    if (len && memchr(data, '\n', len)) {
+     * keep their physical line numbers. Timestamp and number fields are
+     * skipped: a line break makes them invalid, and the error stops the
+     * read at this row, whose line is already known. */
+    int may_break = r->header_pending || r->nfields >= r->ncols ||
+                    r->role[r->nfields] == ROLE_ITEM || r->role[r->nfields] == ROLE_DIM ||
+                    r->role[r->nfields] == ROLE_IGNORE;
+    r->nfields++;
+    if (len && may_break && memchr(data, '\n', len)) {
         const char *p = data, *end = p + len;
         while ((p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
             r->line++;
@@ -713,6 +718,7 @@ static long locate_line(const reader *orig, size_t index)
     r.path = orig->path;
     r.err = &scratch;
     r.ncols = orig->ncols;
+    r.role = orig->role; /* borrowed */
     r.fields = calloc(orig->ncols, sizeof *r.fields);
     r.locating = 1;
     r.locate_row = index;
@@ -795,7 +801,7 @@ static double fill_value(const hc_fill_rule *rule, const window *w)
     size_t first = w->n < HC_FILL_WINDOW ? 0 : w->next;
     for (size_t i = 0; i < w->n; i++)
         chrono[i] = w->v[(first + i) % HC_FILL_WINDOW];
-    double acc = chrono[0];
+    double acc = w->v[first]; /* == chrono[0] */
     switch (rule->method) {
     case HC_FILL_MEAN:
         for (size_t i = 1; i < w->n; i++)
