@@ -128,8 +128,8 @@ typedef struct hc_dataset {
  * - An item with no non-missing target at all has no series. A file with no
  *   data rows, or with no non-missing target anywhere, is InvalidInput.
  * - The dataset's end step is the step of the latest timestamp of any row.
- * - "first" aggregation takes the row with the earliest timestamp in the
- *   step (ties: file order). "none" rejects a second row in one step, naming
+ * - Aggregations use the step's non-missing rows; "first" takes the one
+ *   with the earliest timestamp in the step (ties: file order). "none" rejects a second row in one step, naming
  *   that row's line.
  * - median/mean/min/max fills use the HC_FILL_WINDOW most recent observed
  *   (aggregated, non-filled) values before the filled step; the median of

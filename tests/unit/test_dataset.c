@@ -677,6 +677,25 @@ START_TEST(truncated_gzip)
 }
 END_TEST
 
+START_TEST(absurd_span_is_refused)
+{
+    /* Year 1 to 9999 at one minute is about 5.26e9 steps > 2^32. */
+    hc_dataset_options o = std_opts(write_file("span.csv",
+                                               "a,0001-01-01 00:00:00,1\n"
+                                               "a,9999-01-01 00:00:00,1\n"),
+                                    HC_FREQ_1MIN);
+    read_fails(&o, HC_ERR_LIMIT, 0, 0, "item 'a' starts 0001-01-01T00:00:00");
+    /* The same rows yearly: 9999 steps, the middle ones filled. */
+    o.freq = HC_FREQ_Y;
+    hc_dataset *ds = read_ok(&o);
+    ck_assert_uint_eq(ds->nvalues, 9999);
+    ck_assert_int_eq(ds->series[0].start, 1 - 1970);
+    ck_assert_int_eq(ds->filled[1], 1);
+    ck_assert_int_eq(ds->filled[9998], 0);
+    hc_dataset_free(ds);
+}
+END_TEST
+
 /* ---- from_arrays, snapshots ------------------------------------------------------- */
 
 START_TEST(from_arrays_sorts_and_copies)
@@ -933,6 +952,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, errors_with_line_and_column);
     tcase_add_test(tc, schema_errors);
     tcase_add_test(tc, truncated_gzip);
+    tcase_add_test(tc, absurd_span_is_refused);
     tcase_add_test(tc, from_arrays_sorts_and_copies);
     tcase_add_test(tc, snapshot_round_trip_and_corruption);
     tcase_add_test(tc, parse_helpers);
