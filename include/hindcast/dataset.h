@@ -82,7 +82,8 @@ typedef struct hc_dataset_options {
     const char *const *dimensions;
 } hc_dataset_options;
 
-/* Sets the defaults above (sum, middle/back fill zero, AUTO timestamps). */
+/* Sets the defaults above (sum, middle/back fill zero, AUTO timestamps,
+ * no header) and freq HC_FREQ_D. */
 void hc_dataset_options_init(hc_dataset_options *opts);
 
 /* One item's dense series: values[offset .. offset+length) of the dataset,
@@ -114,13 +115,39 @@ typedef struct hc_dataset {
 
 /* Reads opts->path. On error returns a negative status and *out is NULL;
  * err names file, line and column (1-based; column = field number) and the
- * rule, e.g. "data.csv:12:2: 'abc' is not a number". */
+ * rule, e.g. "data.csv:12:2: 'abc' is not a number".
+ *
+ * Details (Decisions where the SPEC is silent):
+ * - Fields are taken verbatim (no space trimming); numbers must fill the
+ *   whole field. Blank lines are skipped; a UTF-8 BOM is ignored; CRLF, LF
+ *   and CR line ends are accepted. The line of an error is the physical
+ *   line where the row starts. A header (opts->header) is the first
+ *   non-blank row; only its field count is checked.
+ * - An empty target, or one that reads as NaN, is a missing value. A step
+ *   whose rows are all missing is filled like a step with no row.
+ * - An item with no non-missing target at all has no series. A file with no
+ *   data rows, or with no non-missing target anywhere, is InvalidInput.
+ * - The dataset's end step is the step of the latest timestamp of any row.
+ * - Aggregations use the step's non-missing rows; "first" takes the one
+ *   with the earliest timestamp in the step (ties: file order). "none" rejects a second row in one step, naming
+ *   that row's line.
+ * - median/mean/min/max fills use the HC_FILL_WINDOW most recent observed
+ *   (aggregated, non-filled) values before the filled step; the median of
+ *   an even count is the mean of the two middle values.
+ * - Other float/integer schema attributes are validated and ignored; an
+ *   integer attribute must be written as an optionally signed integer.
+ *   Only the attribute named "timestamp" may have type timestamp.
+ * - A dense dataset of more than 2^32 values is refused (HC_ERR_LIMIT): it
+ *   is almost surely a mistyped timestamp. */
 int hc_dataset_read(hc_dataset **out, const hc_dataset_options *opts,
                     hc_error *err);
 
 /* Builds a dataset directly from memory (tests, evaluate, benchmarks).
  * The arrays are copied; series need not be sorted (they are sorted here).
- * filled may be NULL (nothing filled). item_ids/dims are copied. */
+ * filled may be NULL (nothing filled). item_ids/dims are copied. Every
+ * series needs length >= 1; a repeated key is InvalidInput. nrows_read is
+ * set to the number of non-filled values; with no series, first_step is 0
+ * and end_step -1. */
 int hc_dataset_from_arrays(hc_dataset **out, hc_freq freq, size_t ndims,
                            const char *const *dim_names, size_t nseries,
                            const char *const *item_ids,

@@ -544,10 +544,15 @@ static void on_field(void *data, size_t len, void *ctx)
         r->fields[r->nfields].len = len;
         r->rowlen += len + 1;
     }
-    r->nfields++;
     /* Only a quoted field can hold a line break; count it so later rows
-     * keep their physical line numbers. */
-    if (len && memchr(data, '\n', len)) {
+     * keep their physical line numbers. Timestamp and number fields are
+     * skipped: a line break makes them invalid, and the error stops the
+     * read at this row, whose line is already known. */
+    int may_break = r->header_pending || r->nfields >= r->ncols ||
+                    r->role[r->nfields] == ROLE_ITEM || r->role[r->nfields] == ROLE_DIM ||
+                    r->role[r->nfields] == ROLE_IGNORE;
+    r->nfields++;
+    if (len && may_break && memchr(data, '\n', len)) {
         const char *p = data, *end = p + len;
         while ((p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
             r->line++;
@@ -582,6 +587,15 @@ static int never_space(unsigned char c)
 {
     (void)c;
     return 0;
+}
+
+/* gzerror's text starts with "PATH: ", which our messages already say. */
+static const char *zlib_reason(const char *zmsg, const char *path)
+{
+    size_t n = strlen(path);
+    if (zmsg && strncmp(zmsg, path, n) == 0 && zmsg[n] == ':' && zmsg[n + 1] == ' ')
+        return zmsg + n + 2;
+    return zmsg ? zmsg : "unknown zlib error";
 }
 
 /* ---- the scan -------------------------------------------------------------- */
@@ -633,7 +647,8 @@ static int scan(reader *r)
                 rc = nomem(r);
             else
                 rc = r->status = hc_error_set_at(r->err, HC_ERR_INVALID_INPUT, r->path,
-                                                 0, 0, "corrupt gzip data (%s)", zmsg);
+                                                 0, 0, "corrupt gzip data (%s)",
+                                                 zlib_reason(zmsg, r->path));
             goto done;
         }
         if (n == 0) {
@@ -641,7 +656,8 @@ static int scan(reader *r)
             const char *zmsg = gzerror(gz, &zerr);
             if (zerr != Z_OK) {
                 rc = r->status = hc_error_set_at(r->err, HC_ERR_INVALID_INPUT, r->path,
-                                                 0, 0, "truncated gzip file (%s)", zmsg);
+                                                 0, 0, "truncated gzip file (%s)",
+                                                 zlib_reason(zmsg, r->path));
                 goto done;
             }
             break;
@@ -658,10 +674,16 @@ static int scan(reader *r)
             goto done;
         if (used != (size_t)n) {
             long line = r->nfields ? r->row_line : r->line + r->pending_cr;
-            rc = r->status = hc_error_set_at(
-                r->err, HC_ERR_INVALID_INPUT, r->path, line, (long)r->nfields + 1,
-                "malformed CSV: %s (a quote inside a field must be doubled, and a quoted field must end at a comma or line end)",
-                csv_strerror(csv_error(&parser)));
+            int cerr = csv_error(&parser);
+            if (cerr == CSV_ENOMEM)
+                rc = nomem(r);
+            else if (cerr == CSV_ETOOBIG)
+                rc = r->status = hc_error_set_at(r->err, HC_ERR_LIMIT, r->path, line,
+                                                 (long)r->nfields + 1, "field too large");
+            else
+                rc = r->status = hc_error_set_at(
+                    r->err, HC_ERR_INVALID_INPUT, r->path, line, (long)r->nfields + 1,
+                    "malformed CSV: a quote inside an unquoted field or text after a closing quote (put the field in quotes and double the quotes inside it)");
             goto done;
         }
     }
@@ -696,6 +718,7 @@ static long locate_line(const reader *orig, size_t index)
     r.path = orig->path;
     r.err = &scratch;
     r.ncols = orig->ncols;
+    r.role = orig->role; /* borrowed */
     r.fields = calloc(orig->ncols, sizeof *r.fields);
     r.locating = 1;
     r.locate_row = index;
@@ -778,7 +801,7 @@ static double fill_value(const hc_fill_rule *rule, const window *w)
     size_t first = w->n < HC_FILL_WINDOW ? 0 : w->next;
     for (size_t i = 0; i < w->n; i++)
         chrono[i] = w->v[(first + i) % HC_FILL_WINDOW];
-    double acc = chrono[0];
+    double acc = w->v[first]; /* == chrono[0] */
     switch (rule->method) {
     case HC_FILL_MEAN:
         for (size_t i = 1; i < w->n; i++)

@@ -32,18 +32,28 @@ static void mkdir_p(const char *dir)
     mkdir(buf, 0777);
 }
 
-/* A unique path under $HINDCAST_TEST_TMP (static storage, 8 slots). */
+/* Paths this test process created, removed by the teardown. */
+static char created[64][1024];
+static int ncreated;
+
+/* A unique path under $HINDCAST_TEST_TMP. */
 static const char *tmp_path(const char *name)
 {
-    static char paths[8][1024];
-    static int next;
     const char *dir = getenv("HINDCAST_TEST_TMP");
     if (!dir || !*dir)
         dir = "/tmp";
     mkdir_p(dir);
-    char *p = paths[next++ % 8];
+    ck_assert_int_lt(ncreated, 64);
+    char *p = created[ncreated++];
     snprintf(p, 1024, "%s/dataset_%ld_%s", dir, (long)getpid(), name);
     return p;
+}
+
+static void remove_created(void)
+{
+    for (int i = 0; i < ncreated; i++)
+        unlink(created[i]);
+    ncreated = 0;
 }
 
 static const char *write_file(const char *name, const char *content)
@@ -609,7 +619,7 @@ START_TEST(errors_with_line_and_column)
     read_fails(&o, HC_ERR_INVALID_INPUT, 2, 1, "item_id is empty");
 
     o.path = write_file("e_quote.csv", "a,2020-01-01,1\nb,2020-01-01,1\"2\n");
-    read_fails(&o, HC_ERR_INVALID_INPUT, 2, 3, "malformed CSV");
+    read_fails(&o, HC_ERR_INVALID_INPUT, 2, 3, "malformed CSV: a quote inside an unquoted field");
     o.path = write_file("e_open.csv", "a,2020-01-01,1\n\"b,2020-01-01,1\n");
     read_fails(&o, HC_ERR_INVALID_INPUT, 2, 1, "not closed");
 
@@ -664,6 +674,25 @@ START_TEST(truncated_gzip)
     ck_assert_int_eq(truncate(path, st.st_size / 2), 0);
     hc_dataset_options o = std_opts(path, HC_FREQ_D);
     read_fails(&o, HC_ERR_INVALID_INPUT, 0, 0, "truncated gzip");
+}
+END_TEST
+
+START_TEST(absurd_span_is_refused)
+{
+    /* Year 1 to 9999 at one minute is about 5.26e9 steps > 2^32. */
+    hc_dataset_options o = std_opts(write_file("span.csv",
+                                               "a,0001-01-01 00:00:00,1\n"
+                                               "a,9999-01-01 00:00:00,1\n"),
+                                    HC_FREQ_1MIN);
+    read_fails(&o, HC_ERR_LIMIT, 0, 0, "item 'a' starts 0001-01-01T00:00:00");
+    /* The same rows yearly: 9999 steps, the middle ones filled. */
+    o.freq = HC_FREQ_Y;
+    hc_dataset *ds = read_ok(&o);
+    ck_assert_uint_eq(ds->nvalues, 9999);
+    ck_assert_int_eq(ds->series[0].start, 1 - 1970);
+    ck_assert_int_eq(ds->filled[1], 1);
+    ck_assert_int_eq(ds->filled[9998], 0);
+    hc_dataset_free(ds);
 }
 END_TEST
 
@@ -910,6 +939,7 @@ static Suite *make_suite(void)
     Suite *s = suite_create("dataset");
     TCase *tc = tcase_create("core");
     tcase_set_timeout(tc, 30);
+    tcase_add_checked_fixture(tc, NULL, remove_created);
     tcase_add_test(tc, aggregate_hourly_to_daily);
     tcase_add_test(tc, aggregation_none_rejects_second_row);
     tcase_add_test(tc, weeks_and_months);
@@ -922,6 +952,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, errors_with_line_and_column);
     tcase_add_test(tc, schema_errors);
     tcase_add_test(tc, truncated_gzip);
+    tcase_add_test(tc, absurd_span_is_refused);
     tcase_add_test(tc, from_arrays_sorts_and_copies);
     tcase_add_test(tc, snapshot_round_trip_and_corruption);
     tcase_add_test(tc, parse_helpers);
