@@ -289,7 +289,7 @@ def main():
         summaries.append(want["RMSE"])
     srmse = acc["PredictorEvaluationResults"][0]["TestWindows"][0]["Metrics"]["RMSE"]
     assert math.isclose(srmse, sum(summaries) / len(summaries), rel_tol=REL_TOL)
-    print(f"reference: {len(fc_rows)} forecast rows and {len(acc_rows)} "
+    print(f"# reference: {len(fc_rows)} forecast rows and {len(acc_rows)} "
           f"accuracy rows match")
 
 
