@@ -1,0 +1,324 @@
+/* ARIMA likelihoods: conditional sum of squares and the exact Gaussian
+ * likelihood by the Kalman filter.
+ *
+ * Why the differenced series. stats::arima puts the differencing inside the
+ * state (Durbin & Koopman 2012, 3.4) and starts the nonstationary part with
+ * a large but finite variance (kappa = 1e6). For data in the thousands (most
+ * M4 series) that prior is not diffuse and perturbs the likelihood. With no
+ * missing values the exact diffuse likelihood of the undifferenced series
+ * equals the stationary likelihood of the differenced one (Ansley & Kohn
+ * 1985), so the filter here runs on w_t = (1-B)^d (1-B^m)^D y_t, which is
+ * also smaller (state dimension r instead of r + d + mD). A w_t that would
+ * need a missing y is itself missing and is skipped by the filter.
+ *
+ * State space (Harvey 1989, the form of stats::arima), r = max(np, nq + 1):
+ *   w_t = Z alpha_t,  alpha_{t+1} = T alpha_t + R e_{t+1},  Var e = 1,
+ *   Z = (1, 0, ..., 0), T = [phi | I_(r-1) over 0'], R = (1, theta_1, ...).
+ * Unrolling the transition, alpha_t[i] = sum_{k=1}^{r-i} (phi_{i+k} w_{t-k}
+ * + theta_{i+k-1} e_{t-k+1}). The stationary covariance therefore follows
+ * from the autocovariances gamma(h) of w and the cross-covariances
+ * E[w_s e_u] = psi_{s-u}:
+ *   P0 = A G A' + A C B' + B C' A' + B B',
+ *   A[i][k] = phi_{i+k+1}, B[i][k] = theta_{i+k} (theta_0 = 1),
+ *   G[k][l] = gamma(|k-l|), C[k][l] = psi_{l-k-1} (0 when l <= k),
+ * (0-based i, k, l < r), a handful of matrix products for CBLAS. The
+ * autocovariances solve the linear system (Brockwell & Davis 1991, 3.3.8)
+ *   gamma(k) - sum_{j=1}^{np} phi_j gamma(|k-j|) = sum_{j=k}^{nq} theta_j psi_{j-k}
+ * for k = 0..np (LAPACK dgesv), the same recursion giving gamma(k > np).
+ * This replaces stats::arima's Gardner et al. (1980) algorithm; both give
+ * the unique solution of P = T P T' + R R'. */
+#include <cblas.h>
+#include <lapacke.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "models/arima_internal.h"
+
+/* Filtered covariances below this (in units of the innovation variance)
+ * mean the state is known: from then on the gain is R and F = 1, and the
+ * filter costs O(r) a step. Pure AR models get there after np steps. */
+#define STEADY_TOL 1e-10
+
+double arima_css(const double *w, size_t nw, const double *phi, int np,
+                 const double *theta, int nq, double *resid, size_t *nu)
+{
+    double ssq = 0.0;
+    size_t count = 0;
+    size_t ncond = (size_t)np;
+    for (size_t t = 0; t < nw && t < ncond; t++)
+        resid[t] = 0.0;
+    for (size_t t = ncond; t < nw; t++) {
+        double e = w[t];
+        for (int j = 1; j <= np; j++)
+            e -= phi[j - 1] * w[t - (size_t)j];
+        /* Residuals before the conditioning point are zero, as in CSS. */
+        size_t back = t - ncond;
+        size_t top = back < (size_t)nq ? back : (size_t)nq;
+        for (size_t j = 1; j <= top; j++)
+            e -= theta[j - 1] * resid[t - j];
+        if (isnan(e)) {
+            /* A missing w: no residual, and a zero one in later MA terms. */
+            resid[t] = 0.0;
+            continue;
+        }
+        resid[t] = e;
+        ssq += e * e;
+        count++;
+    }
+    *nu = count;
+    return ssq;
+}
+
+int arima_kalman_ws_init(arima_kalman_ws *ws, int rmax)
+{
+    memset(ws, 0, sizeof *ws);
+    size_t r = (size_t)(rmax < 1 ? 1 : rmax);
+    size_t r2 = r * r;
+    size_t nsys = (r + 1) * (r + 1);
+    size_t total = 5 * r + 8 * r2 + 2 * (r + 1) + (2 * r + 2) + nsys;
+    ws->buf = malloc(total * sizeof *ws->buf);
+    ws->ipiv = malloc((r + 1) * sizeof *ws->ipiv);
+    if (!ws->buf || !ws->ipiv) {
+        arima_kalman_ws_free(ws);
+        return -1;
+    }
+    ws->rmax = (int)r;
+    double *b = ws->buf;
+    ws->a = b, b += r;
+    ws->col = b, b += r;
+    ws->R = b, b += r;
+    ws->T = b, b += r;
+    b += r; /* spare */
+    ws->P = b, b += r2;
+    ws->Pf = b, b += r2;
+    ws->A = b, b += r2;
+    ws->B = b, b += r2;
+    ws->G = b, b += r2;
+    ws->C = b, b += r2;
+    ws->M = b, b += r2;
+    b += r2; /* spare */
+    ws->gam = b, b += r + 1;
+    ws->rhs = b, b += r + 1;
+    ws->psi = b, b += 2 * r + 2;
+    ws->sys = b;
+    return 0;
+}
+
+void arima_kalman_ws_free(arima_kalman_ws *ws)
+{
+    if (!ws)
+        return;
+    free(ws->buf);
+    free(ws->ipiv);
+    memset(ws, 0, sizeof *ws);
+}
+
+static int state_dim(int np, int nq) { return np > nq + 1 ? np : nq + 1; }
+
+int arima_stationary_cov(const double *phi, int np, const double *theta,
+                         int nq, arima_kalman_ws *ws)
+{
+    int r = state_dim(np, nq);
+    if (r > ws->rmax)
+        return -1;
+    double *psi = ws->psi, *gam = ws->gam;
+    int npsi = (nq > r ? nq : r) + 1;
+    arima_psi(phi, np, theta, nq, psi, (size_t)npsi);
+
+    /* rhs_k = sum_{j=k}^{nq} theta_j psi_{j-k}, theta_0 = 1, k = 0..r */
+    double *rhs = ws->rhs;
+    for (int k = 0; k <= r; k++) {
+        double s = 0.0;
+        for (int j = k; j <= nq; j++)
+            s += (j == 0 ? 1.0 : theta[j - 1]) * psi[j - k];
+        rhs[k] = s;
+    }
+    if (np > 0) {
+        int ns = np + 1;
+        double *sys = ws->sys;
+        memset(sys, 0, (size_t)ns * (size_t)ns * sizeof *sys);
+        for (int k = 0; k < ns; k++) {
+            sys[k * ns + k] += 1.0;
+            for (int j = 1; j <= np; j++)
+                sys[k * ns + abs(k - j)] -= phi[j - 1];
+            gam[k] = rhs[k];
+        }
+        lapack_int info = LAPACKE_dgesv(LAPACK_ROW_MAJOR, ns, 1, sys, ns,
+                                        ws->ipiv, gam, 1);
+        if (info != 0)
+            return -1;
+        for (int k = ns; k < r; k++) {
+            double s = rhs[k];
+            for (int j = 1; j <= np; j++)
+                s += phi[j - 1] * gam[k - j];
+            gam[k] = s;
+        }
+    } else {
+        for (int k = 0; k < r; k++)
+            gam[k] = rhs[k];
+    }
+    if (!(gam[0] > 0.0) || !isfinite(gam[0]))
+        return -1;
+    for (int k = 0; k < r; k++)
+        if (!isfinite(gam[k]))
+            return -1;
+
+    size_t rr = (size_t)r * (size_t)r;
+    double *A = ws->A, *B = ws->B, *G = ws->G, *C = ws->C, *M = ws->M;
+    double *P = ws->P;
+    memset(A, 0, rr * sizeof *A);
+    memset(B, 0, rr * sizeof *B);
+    memset(C, 0, rr * sizeof *C);
+    for (int i = 0; i < r; i++) {
+        for (int k = 0; k < r; k++) {
+            int ai = i + k + 1; /* phi index, 1-based */
+            if (ai <= np)
+                A[i * r + k] = phi[ai - 1];
+            int bi = i + k; /* theta index, theta_0 = 1 */
+            if (bi == 0)
+                B[i * r + k] = 1.0;
+            else if (bi <= nq)
+                B[i * r + k] = theta[bi - 1];
+            G[i * r + k] = gam[abs(i - k)];
+            if (k > i)
+                C[i * r + k] = psi[k - i - 1];
+        }
+    }
+    /* M = A G;  P = M A' */
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, r, r, r, 1.0, A, r,
+                G, r, 0.0, M, r);
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, r, r, r, 1.0, M, r,
+                A, r, 0.0, P, r);
+    /* M = A C;  P += M B' + B M' */
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, r, r, r, 1.0, A, r,
+                C, r, 0.0, M, r);
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, r, r, r, 1.0, M, r,
+                B, r, 1.0, P, r);
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, r, r, r, 1.0, B, r,
+                M, r, 1.0, P, r);
+    /* P += B B' */
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, r, r, r, 1.0, B, r,
+                B, r, 1.0, P, r);
+    for (size_t i = 0; i < rr; i++)
+        if (!isfinite(P[i]))
+            return -1;
+    return 0;
+}
+
+/* Pn = T Pf T' + R R' for the companion T: with phi_i = T[i] and rows and
+ * columns beyond r zero,
+ *   Pn[i][j] = phi_i phi_j Pf[0][0] + phi_i Pf[0][j+1] + phi_j Pf[i+1][0]
+ *            + Pf[i+1][j+1] + R_i R_j.
+ * A structured O(r^2) update: a general dgemm would cost O(r^3). */
+static void predict_cov(int r, const double *T, const double *R,
+                        const double *Pf, double *Pn)
+{
+    double f00 = Pf[0];
+    for (int i = 0; i < r; i++) {
+        double fi0 = i + 1 < r ? Pf[(i + 1) * r] : 0.0;
+        for (int j = i; j < r; j++) {
+            double f0j = j + 1 < r ? Pf[j + 1] : 0.0;
+            double fij = (i + 1 < r && j + 1 < r) ? Pf[(i + 1) * r + j + 1]
+                                                  : 0.0;
+            double v = T[i] * T[j] * f00 + T[i] * f0j + T[j] * fi0 + fij +
+                       R[i] * R[j];
+            Pn[i * r + j] = v;
+            Pn[j * r + i] = v;
+        }
+    }
+}
+
+static void predict_state(int r, const double *T, double *a)
+{
+    double a0 = a[0];
+    for (int i = 0; i + 1 < r; i++)
+        a[i] = T[i] * a0 + a[i + 1];
+    a[r - 1] = T[r - 1] * a0;
+}
+
+int arima_kalman(const double *w, size_t nw, const double *phi, int np,
+                 const double *theta, int nq, arima_kalman_ws *ws,
+                 arima_kalman_out *out, double *resid, double *pred,
+                 double *state)
+{
+    int r = state_dim(np, nq);
+    if (r > ws->rmax)
+        return -1;
+    if (arima_stationary_cov(phi, np, theta, nq, ws) != 0)
+        return -1;
+    double *a = ws->a, *P = ws->P, *Pf = ws->Pf, *col = ws->col;
+    double *T = ws->T, *R = ws->R;
+    size_t rr = (size_t)r * (size_t)r;
+    for (int i = 0; i < r; i++) {
+        T[i] = i < np ? phi[i] : 0.0;
+        R[i] = i == 0 ? 1.0 : (i <= nq ? theta[i - 1] : 0.0);
+        a[i] = 0.0;
+    }
+    double ssq = 0.0, sumlog = 0.0;
+    size_t nu = 0;
+    int steady = 0;
+    for (size_t t = 0; t < nw; t++) {
+        int obs = !isnan(w[t]);
+        if (pred)
+            pred[t] = a[0];
+        if (steady && !obs) {
+            /* The predicted covariance of a known state is R R'. */
+            for (int i = 0; i < r; i++)
+                for (int j = 0; j < r; j++)
+                    P[i * r + j] = R[i] * R[j];
+            steady = 0;
+        }
+        if (steady) {
+            double v = w[t] - a[0];
+            for (int i = 0; i < r; i++)
+                a[i] += R[i] * v;
+            ssq += v * v;
+            nu++;
+            if (resid)
+                resid[t] = v;
+            predict_state(r, T, a);
+            continue;
+        }
+        if (obs) {
+            double F = P[0];
+            if (!(F >= 0.5) || !isfinite(F))
+                return -1; /* F >= 1 in exact arithmetic */
+            double v = w[t] - a[0];
+            for (int i = 0; i < r; i++) {
+                col[i] = P[i * r];
+                a[i] += col[i] * (v / F);
+            }
+            memcpy(Pf, P, rr * sizeof *Pf);
+            cblas_dger(CblasRowMajor, r, r, -1.0 / F, col, 1, col, 1, Pf, r);
+            ssq += v * v / F;
+            sumlog += log(F);
+            nu++;
+            if (resid)
+                resid[t] = v / sqrt(F);
+            double maxabs = 0.0;
+            for (size_t i = 0; i < rr; i++) {
+                double x = fabs(Pf[i]);
+                if (x > maxabs)
+                    maxabs = x;
+            }
+            if (maxabs < STEADY_TOL)
+                steady = 1;
+        } else {
+            memcpy(Pf, P, rr * sizeof *Pf);
+            if (resid)
+                resid[t] = 0.0;
+        }
+        predict_state(r, T, a);
+        if (!steady)
+            predict_cov(r, T, R, Pf, P);
+    }
+    if (!isfinite(ssq) || !isfinite(sumlog))
+        return -1;
+    out->ssq = ssq;
+    out->sumlog = sumlog;
+    out->nu = nu;
+    if (state)
+        memcpy(state, a, (size_t)r * sizeof *state);
+    return 0;
+}
