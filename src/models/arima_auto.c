@@ -33,6 +33,7 @@
 
 typedef struct tried {
     int p, q, P, Q, constant;
+    int unchecked; /* criterion without the Hessian check */
     double ic;
 } tried;
 
@@ -63,12 +64,13 @@ static int try_model(search *s, int row, int p, int q, int P, int Q, int c)
 {
     arima_order o = {p, s->d, q, P, s->D, Q, s->m};
     arima_fit fit;
-    int rc = arima_fit_model(s->pb, &o, c, s->method, &fit, s->err);
+    int rc = arima_fit_model(s->pb, &o, c, s->method, s->best.ic, &fit,
+                             s->err);
     if (rc != HC_OK)
         return rc;
     if (!isnan(fit.sigma2) || isfinite(fit.aic))
         s->any_fitted = 1;
-    s->res[row] = (tried){p, q, P, Q, c, fit.ic};
+    s->res[row] = (tried){p, q, P, Q, c, fit.unchecked, fit.ic};
     if (fit.ic < s->best.ic) {
         s->best = fit;
         return 1;
@@ -282,7 +284,8 @@ int arima_auto(const arima_problem *pb_in, const arima_auto_opts *opts,
                 degenerate_fit(&pb, d, D, m, mean, dx, ndx, best);
         } else {
             arima_order o = {0, d, 0, 0, D, 0, m};
-            rc = arima_fit_model(&pb, &o, d + D == 0, ARIMA_CSS_ML, best, err);
+            rc = arima_fit_model(&pb, &o, d + D == 0, ARIMA_CSS_ML, HUGE_VAL,
+                                 best, err);
             if (rc == HC_OK && !isfinite(best->ic) && isfinite(best->aic))
                 best->ic = best->aic; /* Arima(): no refusal rules */
         }
@@ -416,23 +419,49 @@ int arima_auto(const arima_problem *pb_in, const arima_auto_opts *opts,
 
     if (opts->approximation && s->any_fitted) {
         /* Refit by maximum likelihood in the order of the approximate
-         * criterion (a stable sort, as R's order()). */
-        int idx[NMODELS];
+         * criterion (R's order(): ascending, ties by position), until one
+         * is accepted. A model whose CSS Hessian check was skipped gets it
+         * now; refused, it moves behind the finite ones, as its +Inf would
+         * have placed it. */
+        int order[NMODELS], done_[NMODELS] = {0};
         for (int i = 0; i < s->k; i++)
-            idx[i] = i;
+            order[i] = i;
         for (int i = 1; i < s->k; i++) {
-            int v = idx[i], j = i;
-            while (j > 0 && s->res[idx[j - 1]].ic > s->res[v].ic) {
-                idx[j] = idx[j - 1];
+            int v = order[i], j = i;
+            while (j > 0 && s->res[order[j - 1]].ic > s->res[v].ic) {
+                order[j] = order[j - 1];
                 j--;
             }
-            idx[j] = v;
+            order[j] = v;
         }
-        for (int i = 0; i < s->k; i++) {
-            const tried *t = &s->res[idx[i]];
+        for (;;) {
+            int pick = -1;
+            for (int i = 0; i < s->k; i++) {
+                int c = order[i];
+                if (done_[c])
+                    continue;
+                if (pick < 0 || s->res[c].ic < s->res[pick].ic)
+                    pick = c;
+            }
+            if (pick < 0)
+                break;
+            tried *t = &s->res[pick];
             arima_order o = {t->p, d, t->q, t->P, D, t->Q, m};
             arima_fit fit;
-            rc = arima_fit_model(&pb, &o, t->constant, ARIMA_CSS_ML, &fit, err);
+            if (t->unchecked) {
+                t->unchecked = 0;
+                rc = arima_fit_model(&pb, &o, t->constant, ARIMA_CSS, HUGE_VAL,
+                                     &fit, err);
+                if (rc != HC_OK)
+                    goto search_done;
+                if (!isfinite(fit.ic)) {
+                    t->ic = HUGE_VAL;
+                    continue;
+                }
+            }
+            done_[pick] = 1;
+            rc = arima_fit_model(&pb, &o, t->constant, ARIMA_CSS_ML, HUGE_VAL,
+                                 &fit, err);
             if (rc != HC_OK)
                 goto search_done;
             if (isfinite(fit.ic)) {

@@ -28,6 +28,7 @@
  * negative variance). The Hessian is computed as optim's optimhess does:
  * central differences (step 1e-3 in the scaled parameters) of
  * central-difference gradients, symmetrised. */
+#include <cblas.h>
 #include <lapacke.h>
 #include <math.h>
 #include <nlopt.h>
@@ -37,11 +38,12 @@
 #include "hindcast/error.h"
 #include "models/arima_internal.h"
 
-#define GRAD_STEP 1e-4    /* central differences for the optimiser */
+#define GRAD_STEP 1e-6    /* forward differences for the likelihood */
 #define HESS_STEP 1e-3    /* optim's ndeps, for the Hessian check */
 #define MAX_EVALS 400     /* nlopt evaluations (each with its gradient) */
-#define FTOL_REL 1e-10
+#define FTOL_REL 1.5e-8   /* optim's reltol, sqrt(DBL_EPSILON) */
 #define ROOT_LIMIT 1.01   /* auto.arima: 1 + 1e-2 */
+#define MAX_LAGS ((ARIMA_MAX_PQ + 1) * (ARIMA_MAX_SPQ + 1))
 
 typedef struct fit_ctx {
     const arima_order *o;
@@ -54,6 +56,14 @@ typedef struct fit_ctx {
     double *resid;
     double *ephi, *etheta;
     double parscale[ARIMA_MAX_COEF];
+    /* Lags where the expanded polynomials can be nonzero (their structure,
+     * not their values): the CSS recursions skip the others. */
+    int nphilag, philag[MAX_LAGS];
+    int nthetalag, thetalag[MAX_LAGS];
+    unsigned char *miss; /* CSS: no residual at t */
+    double *dser;        /* CSS: adjoint of the residuals */
+    double *ubuf;        /* CSS: AR-filtered series; scratch */
+    int has_nan;         /* w has missing values */
     arima_kalman_ws ws;
     /* best point seen by the optimiser */
     double best_f;
@@ -81,6 +91,206 @@ static void natural_coef(const fit_ctx *c, const double *z, double *coef)
     }
 }
 
+
+/* Structural lags i + J m (i <= n, J <= N, not both zero), each once. */
+static int structural_lags(int n, int N, int m, int *lags)
+{
+    int k = 0;
+    for (int J = 0; J <= N; J++)
+        for (int i = 0; i <= n; i++) {
+            int lag = i + J * m;
+            if (lag == 0)
+                continue;
+            int dup = 0;
+            for (int x = 0; x < k; x++)
+                dup |= lags[x] == lag;
+            if (!dup)
+                lags[k++] = lag;
+        }
+    for (int i = 1; i < k; i++) /* ascending, for early exits */
+        for (int j = i; j > 0 && lags[j - 1] > lags[j]; j--) {
+            int t = lags[j];
+            lags[j] = lags[j - 1];
+            lags[j - 1] = t;
+        }
+    return k;
+}
+
+/* The CSS objective 0.5 log(S / nu) at natural coefficients, and, when
+ * grad is given, its exact gradient with respect to them. The residuals
+ *   e_t = r_t - sum_k ephi_k r_{t-k} - sum_{k <= t - ncond} etheta_k e_{t-k},
+ * r = w - dX beta, are a linear recursion in e, so the gradient of
+ * S = sum e_t^2 costs one backward (adjoint) pass whatever the number of
+ * coefficients: with a_t = dS/de_t over all later residuals,
+ *   a_t = 2 e_t - sum_k etheta_k a_{t+k},
+ * and dS/dx = sum_t a_t g_t(x), g the direct effect of x on e_t:
+ *   phi_i:   -r_{t-i} + sum_J Phi_J r_{t-i-Jm}
+ *   Phi_J:   -r_{t-Jm} + sum_i phi_i r_{t-i-Jm}
+ *   theta_i: -e_{t-i} - sum_J Theta_J e_{t-i-Jm}
+ *   Theta_J: -e_{t-Jm} - sum_i theta_i e_{t-i-Jm}   (e only for lags <= t - ncond)
+ *   beta_j:  -X_{t,j} + sum_k ephi_k X_{t-k,j}.
+ * The objective's gradient is dS/dx / (2S). A residual that is missing
+ * (w missing) is a constant zero: it neither counts nor propagates. */
+static double css_eval(fit_ctx *c, const double *coef, double *grad,
+                       arima_kalman_out *kout)
+{
+    const arima_order *o = c->o;
+    size_t nw = c->nw, ncond = (size_t)c->np;
+    if (nw <= ncond)
+        return HUGE_VAL;
+    size_t len = nw - ncond;
+    const double *beta = coef + c->narma;
+    double *r = c->wres, *e = c->resid, *u = c->ubuf;
+    memcpy(r, c->w, nw * sizeof *r);
+    if (c->nreg > 0)
+        cblas_dgemv(CblasColMajor, CblasNoTrans, (int)nw, c->nreg, -1.0, c->dX,
+                    (int)nw, beta, 1, 1.0, r, 1);
+    arima_expand(o, coef, c->ephi, c->etheta);
+    const double *ephi = c->ephi, *eth = c->etheta;
+    const int *pl = c->philag, *tl = c->thetalag;
+    int npl = c->nphilag, ntl = c->nthetalag;
+
+    /* AR part, u_t = r_t - sum_k ephi_k r_{t-k}: no recursion, so one
+     * axpy per lag. */
+    memcpy(u + ncond, r + ncond, len * sizeof *u);
+    for (int x = 0; x < npl; x++) {
+        size_t k = (size_t)pl[x];
+        cblas_daxpy((int)len, -ephi[k - 1], r + ncond - k, 1, u + ncond, 1);
+    }
+    /* MA recursion; the lags are sorted, and from ncond + the longest lag
+     * on every lag applies. */
+    double S = 0.0;
+    size_t nu = 0;
+    for (size_t t = 0; t < ncond; t++) {
+        e[t] = 0.0;
+        c->miss[t] = 1;
+    }
+    size_t tfull = ncond + (ntl ? (size_t)tl[ntl - 1] : 0);
+    /* The shortest lag is subtracted last: the sum over the others does not
+     * wait for the previous residual, which keeps the dependency chain of
+     * the recursion short. */
+    double th0 = ntl ? eth[tl[0] - 1] : 0.0;
+    size_t l0 = ntl ? (size_t)tl[0] : 0;
+    for (size_t t = ncond; t < nw; t++) {
+        double v;
+        if (t < tfull) {
+            v = u[t];
+            size_t back = t - ncond;
+            for (int x = 0; x < ntl && (size_t)tl[x] <= back; x++)
+                v -= eth[tl[x] - 1] * e[t - (size_t)tl[x]];
+        } else {
+            double rest = 0.0;
+            for (int x = ntl - 1; x >= 1; x--)
+                rest += eth[tl[x] - 1] * e[t - (size_t)tl[x]];
+            v = (u[t] - rest) - th0 * e[t - l0];
+        }
+        if (isnan(v)) {
+            e[t] = 0.0;
+            c->miss[t] = 1;
+            continue;
+        }
+        e[t] = v;
+        c->miss[t] = 0;
+        S += v * v;
+        nu++;
+    }
+    if (nu == 0 || !(S > 0.0) || !isfinite(S))
+        return HUGE_VAL;
+    if (kout) {
+        kout->ssq = S;
+        kout->sumlog = 0.0;
+        kout->nu = nu;
+    }
+    if (!grad)
+        return 0.5 * log(S / (double)nu);
+
+    /* Adjoint pass. */
+    double *a = c->dser;
+    size_t tail = ntl ? (size_t)tl[ntl - 1] : 0;
+    for (size_t t = nw; t-- > ncond;) {
+        if (c->miss[t]) {
+            a[t] = 0.0;
+            continue;
+        }
+        double v = 2.0 * e[t];
+        if (t + tail < nw) {
+            double rest = 0.0;
+            for (int x = ntl - 1; x >= 1; x--)
+                rest += eth[tl[x] - 1] * a[t + (size_t)tl[x]];
+            if (ntl)
+                v = (v - rest) - th0 * a[t + l0];
+        } else {
+            for (int x = 0; x < ntl && t + (size_t)tl[x] < nw; x++)
+                v -= eth[tl[x] - 1] * a[t + (size_t)tl[x]];
+        }
+        a[t] = v;
+    }
+    /* Missing w leave NaN in r; their adjoints are 0, but 0 * NaN is not. */
+    const double *rz = r;
+    if (c->has_nan) {
+        for (size_t t = 0; t < nw; t++)
+            u[t] = isnan(r[t]) ? 0.0 : r[t];
+        rz = u;
+    }
+    const double *phi = coef, *theta = coef + o->p;
+    const double *sphi = theta + o->q, *stheta = sphi + o->P;
+    int m = o->m;
+    const double *an = a + ncond;
+    for (int ix = 0; ix < c->ncoef; ix++) {
+        /* (lag, factor) of the direct effect on r (AR side) or e (MA). */
+        int lag[ARIMA_MAX_PQ + 2];
+        double fac[ARIMA_MAX_PQ + 2];
+        int nl = 0, on_e = 0;
+        double acc = 0.0;
+        if (ix >= c->narma) {
+            const double *xr = c->dX + (size_t)(ix - c->narma) * nw;
+            acc = -cblas_ddot((int)len, an, 1, xr + ncond, 1);
+            for (int x = 0; x < npl; x++) {
+                size_t k = (size_t)pl[x];
+                acc += ephi[k - 1] *
+                       cblas_ddot((int)len, an, 1, xr + ncond - k, 1);
+            }
+            grad[ix] = acc / (2.0 * S);
+            continue;
+        }
+        if (ix < o->p) {
+            lag[nl] = ix + 1, fac[nl++] = -1.0;
+            for (int J = 0; J < o->P; J++)
+                lag[nl] = ix + 1 + (J + 1) * m, fac[nl++] = sphi[J];
+        } else if (ix < o->p + o->q) {
+            int i = ix - o->p;
+            on_e = 1;
+            lag[nl] = i + 1, fac[nl++] = -1.0;
+            for (int J = 0; J < o->Q; J++)
+                lag[nl] = i + 1 + (J + 1) * m, fac[nl++] = -stheta[J];
+        } else if (ix < o->p + o->q + o->P) {
+            int J = ix - o->p - o->q;
+            lag[nl] = (J + 1) * m, fac[nl++] = -1.0;
+            for (int i = 0; i < o->p; i++)
+                lag[nl] = i + 1 + (J + 1) * m, fac[nl++] = phi[i];
+        } else {
+            int J = ix - o->p - o->q - o->P;
+            on_e = 1;
+            lag[nl] = (J + 1) * m, fac[nl++] = -1.0;
+            for (int i = 0; i < o->q; i++)
+                lag[nl] = i + 1 + (J + 1) * m, fac[nl++] = -theta[i];
+        }
+        for (int x = 0; x < nl; x++) {
+            size_t L = (size_t)lag[x];
+            if (on_e) {
+                /* e enters only for lags <= t - ncond: t from ncond + L. */
+                if (len > L)
+                    acc += fac[x] * cblas_ddot((int)(len - L), an + L, 1,
+                                               e + ncond, 1);
+            } else {
+                acc += fac[x] * cblas_ddot((int)len, an, 1, rz + ncond - L, 1);
+            }
+        }
+        grad[ix] = acc / (2.0 * S);
+    }
+    return 0.5 * log(S / (double)nu);
+}
+
 /* The objective at natural coefficients; the ML pieces into *kout. */
 static double objective_coef(fit_ctx *c, const double *coef,
                              arima_kalman_out *kout)
@@ -92,20 +302,9 @@ static double objective_coef(fit_ctx *c, const double *coef,
             v -= c->dX[(size_t)j * c->nw + t] * beta[j];
         c->wres[t] = v;
     }
+    if (!c->ml)
+        return css_eval(c, coef, NULL, kout);
     arima_expand(c->o, coef, c->ephi, c->etheta);
-    if (!c->ml) {
-        size_t nu;
-        double ssq = arima_css(c->wres, c->nw, c->ephi, c->np, c->etheta,
-                               c->nq, c->resid, &nu);
-        if (nu == 0 || !(ssq > 0.0) || !isfinite(ssq))
-            return HUGE_VAL;
-        if (kout) {
-            kout->ssq = ssq;
-            kout->sumlog = 0.0;
-            kout->nu = nu;
-        }
-        return 0.5 * log(ssq / (double)nu);
-    }
     arima_kalman_out k;
     if (arima_kalman(c->wres, c->nw, c->ephi, c->np, c->etheta, c->nq,
                      &c->ws, &k, c->resid, NULL, NULL) != 0 ||
@@ -125,17 +324,29 @@ static double objective_z(fit_ctx *c, const double *z)
     return isfinite(f) ? f : HUGE_VAL;
 }
 
-static void gradient(fit_ctx *c, const double *z, double h, double *g)
+/* Gradient in the optimiser's coordinates: exact for CSS, forward
+ * differences with step h from f0 = f(z) for the likelihood. */
+static void gradient(fit_ctx *c, const double *z, double f0, double h,
+                     double *g)
 {
+    if (!c->ml) {
+        double coef[ARIMA_MAX_COEF];
+        natural_coef(c, z, coef);
+        if (!isfinite(css_eval(c, coef, g, NULL))) {
+            memset(g, 0, (size_t)c->ncoef * sizeof *g);
+            return;
+        }
+        for (int i = 0; i < c->ncoef; i++)
+            g[i] *= c->parscale[i];
+        return;
+    }
     double zz[ARIMA_MAX_COEF];
     memcpy(zz, z, (size_t)c->ncoef * sizeof *zz);
     for (int i = 0; i < c->ncoef; i++) {
         zz[i] = z[i] + h;
         double fp = objective_z(c, zz);
-        zz[i] = z[i] - h;
-        double fm = objective_z(c, zz);
         zz[i] = z[i];
-        g[i] = (isfinite(fp) && isfinite(fm)) ? (fp - fm) / (2.0 * h) : 0.0;
+        g[i] = (isfinite(fp) && isfinite(f0)) ? (fp - f0) / h : 0.0;
     }
 }
 
@@ -144,16 +355,27 @@ static double nl_objective(unsigned nz, const double *z, double *grad,
 {
     fit_ctx *c = data;
     (void)nz;
-    double f = objective_z(c, z);
+    double f;
+    if (grad && !c->ml) {
+        double coef[ARIMA_MAX_COEF];
+        natural_coef(c, z, coef);
+        f = css_eval(c, coef, grad, NULL);
+        if (isfinite(f))
+            for (int i = 0; i < c->ncoef; i++)
+                grad[i] *= c->parscale[i];
+    } else {
+        f = objective_z(c, z);
+        if (grad && isfinite(f))
+            gradient(c, z, f, GRAD_STEP, grad);
+    }
+    if (!isfinite(f)) {
+        f = HUGE_VAL;
+        if (grad)
+            memset(grad, 0, (size_t)c->ncoef * sizeof *grad);
+    }
     if (f < c->best_f) {
         c->best_f = f;
         memcpy(c->best_z, z, (size_t)c->ncoef * sizeof *z);
-    }
-    if (grad) {
-        if (isfinite(f))
-            gradient(c, z, GRAD_STEP, grad);
-        else
-            memset(grad, 0, (size_t)c->ncoef * sizeof *grad);
     }
     return f;
 }
@@ -185,6 +407,7 @@ static double minimise(fit_ctx *c, double *z)
     memcpy(z, c->best_z, (size_t)c->ncoef * sizeof *z);
     return c->best_f;
 }
+
 
 /* Jacobian (ncoef x ncoef, J[i][j] = d natural_j / d z_i) of the scaled,
  * transformed parametrisation, by forward differences as stats::arima's
@@ -221,14 +444,39 @@ static int hessian_ok(fit_ctx *c, const double *z)
     double *J = H + kk, *X = H + 2 * kk;
     double zz[ARIMA_MAX_COEF], gp[ARIMA_MAX_COEF], gm[ARIMA_MAX_COEF];
     memcpy(zz, z, (size_t)k * sizeof *zz);
-    for (int i = 0; i < k; i++) {
-        zz[i] = z[i] + HESS_STEP;
-        gradient(c, zz, HESS_STEP, gp);
-        zz[i] = z[i] - HESS_STEP;
-        gradient(c, zz, HESS_STEP, gm);
-        zz[i] = z[i];
-        for (int j = 0; j < k; j++)
-            H[i * k + j] = (gp[j] - gm[j]) / (2.0 * HESS_STEP);
+    if (!c->ml) {
+        /* Central differences of the exact gradient. */
+        for (int i = 0; i < k; i++) {
+            zz[i] = z[i] + HESS_STEP;
+            gradient(c, zz, 0.0, HESS_STEP, gp);
+            zz[i] = z[i] - HESS_STEP;
+            gradient(c, zz, 0.0, HESS_STEP, gm);
+            zz[i] = z[i];
+            for (int j = 0; j < k; j++)
+                H[i * k + j] = (gp[j] - gm[j]) / (2.0 * HESS_STEP);
+        }
+    } else {
+        /* Second differences of the likelihood, k(k+1)/2 + k + 1
+         * evaluations instead of optimhess's 4k^2:
+         * H_ij = (f(z + h e_i + h e_j) - f(z + h e_i) - f(z + h e_j) + f(z)) / h^2. */
+        const double h = HESS_STEP;
+        double f0 = objective_z(c, z);
+        for (int i = 0; i < k; i++) {
+            zz[i] = z[i] + h;
+            gp[i] = objective_z(c, zz);
+            zz[i] = z[i];
+        }
+        for (int i = 0; i < k; i++) {
+            for (int j = i; j < k; j++) {
+                zz[i] += h;
+                zz[j] += h;
+                double fij = objective_z(c, zz);
+                zz[i] = z[i];
+                zz[j] = z[j];
+                double v = (fij - gp[i] - gp[j] + f0) / (h * h);
+                H[i * k + j] = H[j * k + i] = v;
+            }
+        }
     }
     for (int i = 0; i < k; i++)
         for (int j = 0; j < i; j++) {
@@ -359,7 +607,8 @@ static int expanded_roots_ok(const arima_order *o, const double *coef,
 }
 
 int arima_fit_model(const arima_problem *pb, const arima_order *o,
-                    int constant, int method, arima_fit *out, hc_error *err)
+                    int constant, int method, double check_below,
+                    arima_fit *out, hc_error *err)
 {
     memset(out, 0, sizeof *out);
     out->o = *o;
@@ -393,10 +642,12 @@ int arima_fit_model(const arima_problem *pb, const arima_order *o,
     int r = c.np > c.nq + 1 ? c.np : c.nq + 1;
 
     size_t nreg = (size_t)c.nreg;
-    double *mem = malloc((n * nreg + c.nw * (3 + nreg) + (size_t)c.np +
+    double *mem = malloc((n * nreg + c.nw * (5 + nreg) + (size_t)c.np +
                           (size_t)c.nq + 2) * sizeof *mem);
-    if (!mem || arima_kalman_ws_init(&c.ws, r) != 0) {
+    c.miss = malloc(c.nw);
+    if (!mem || !c.miss || arima_kalman_ws_init(&c.ws, r) != 0) {
         free(mem);
+        free(c.miss);
         arima_kalman_ws_free(&c.ws);
         return hc_error_set(err, HC_ERR_NOMEM, "out of memory fitting ARIMA");
     }
@@ -407,12 +658,18 @@ int arima_fit_model(const arima_problem *pb, const arima_order *o,
     c.resid = c.wres + c.nw;
     c.ephi = c.resid + c.nw;
     c.etheta = c.ephi + c.np + 1;
+    c.dser = c.etheta + c.nq + 1;
+    c.ubuf = c.dser + c.nw;
+    c.nphilag = structural_lags(o->p, o->P, o->m, c.philag);
+    c.nthetalag = structural_lags(o->q, o->Q, o->m, c.thetalag);
     c.w = w;
     c.dX = dX;
 
     double delta[ARIMA_MAX_M * ARIMA_MAX_SD + ARIMA_MAX_D];
     arima_diff_poly(o->d, o->D, o->m, delta);
     apply_diff(pb->y, n, delta, L, w);
+    for (size_t t = 0; t < c.nw; t++)
+        c.has_nan |= isnan(w[t]);
     arima_design(pb, out, X);
     for (size_t j = 0; j < nreg; j++)
         apply_diff(X + j * n, n, delta, L, dX + j * c.nw);
@@ -443,8 +700,6 @@ int arima_fit_model(const arima_problem *pb, const arima_order *o,
         (void)objective_coef(&c, coef, &kout);
         double sigma2 = kout.ssq / (double)kout.nu;
         out->aic = out->nstar * log(sigma2) + 2.0 * (c.ncoef + 1);
-        if (!hessian_ok(&c, z))
-            goto refuse;
     } else {
         const double *phi = coef, *sphi = coef + o->p + o->q;
         if (!arima_ar_stationary(phi, o->p) ||
@@ -492,8 +747,6 @@ int arima_fit_model(const arima_problem *pb, const arima_order *o,
                       nu * log(2.0 * 3.14159265358979323846);
         out->loglik = -0.5 * m2ll;
         out->aic = m2ll + 2.0 * c.ncoef + 2.0;
-        if (!hessian_ok(&c, z))
-            goto refuse;
     }
     memcpy(out->coef, coef, (size_t)c.ncoef * sizeof *coef);
     {
@@ -508,14 +761,21 @@ int arima_fit_model(const arima_problem *pb, const arima_order *o,
             out->ic = HUGE_VAL;
         if (!isfinite(out->sigma2) || out->sigma2 < 0.0)
             out->ic = HUGE_VAL;
+        /* The Hessian check costs O(k^2) evaluations; a model that cannot
+         * beat check_below is never chosen, so its check can wait. */
+        if (isfinite(out->ic)) {
+            if (out->ic < check_below) {
+                if (!hessian_ok(&c, z))
+                    out->ic = HUGE_VAL;
+            } else {
+                out->unchecked = 1;
+            }
+        }
     }
-    goto done;
-refuse:
-    memcpy(out->coef, coef, (size_t)c.ncoef * sizeof *coef);
-    out->ic = HUGE_VAL;
 done:
     arima_kalman_ws_free(&c.ws);
     free(mem);
+    free(c.miss);
     return HC_OK;
 }
 

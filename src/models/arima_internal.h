@@ -143,14 +143,18 @@ typedef struct arima_fit {
     double aic, aicc, bic, ic; /* ic = aicc; +Inf when the model failed or
                                   was refused */
     double nstar;  /* observations after differencing */
+    int unchecked; /* 1: the Hessian check was skipped (ic >= check_below) */
 } arima_fit;
 
 /* Fits one model as auto.arima's myarima() does: stats::arima's CSS or
  * CSS-ML, information criteria, the adjusted sigma2, and the refusal of
- * models with roots inside 1.01 or an unusable Hessian (ic = +Inf). Returns
- * HC_OK (also for a failed model: ic = +Inf) or HC_ERR_NOMEM. */
+ * models with roots inside 1.01 or an unusable Hessian (ic = +Inf). The
+ * Hessian check is only made when the criterion is below check_below
+ * (HUGE_VAL: always); otherwise out->unchecked is set. Returns HC_OK (also
+ * for a failed model: ic = +Inf) or HC_ERR_NOMEM. */
 int arima_fit_model(const arima_problem *pb, const arima_order *o,
-                    int constant, int method, arima_fit *out, hc_error *err);
+                    int constant, int method, double check_below,
+                    arima_fit *out, hc_error *err);
 
 /* Least squares (LAPACK dgels) of w on X (nw x k, column-major) over the
  * rows where w is observed: coefficients into beta and 10 standard errors

@@ -38,7 +38,7 @@
 /* Filtered covariances below this (in units of the innovation variance)
  * mean the state is known: from then on the gain is R and F = 1, and the
  * filter costs O(r) a step. Pure AR models get there after np steps. */
-#define STEADY_TOL 1e-10
+#define STEADY_TOL 1e-8
 
 double arima_css(const double *w, size_t nw, const double *phi, int np,
                  const double *theta, int nq, double *resid, size_t *nu)
@@ -206,30 +206,38 @@ int arima_stationary_cov(const double *phi, int np, const double *theta,
     return 0;
 }
 
-/* Pn = T Pf T' + R R' for the companion T: with phi_i = T[i] and rows and
- * columns beyond r zero,
+/* Pn = T Pf T' + R R' for the companion T, with the filtered covariance
+ * Pf = P - c c' / F (c = P's first column) formed on the fly: with
+ * phi_i = T[i] and rows and columns beyond r zero,
  *   Pn[i][j] = phi_i phi_j Pf[0][0] + phi_i Pf[0][j+1] + phi_j Pf[i+1][0]
  *            + Pf[i+1][j+1] + R_i R_j.
- * A structured O(r^2) update: a general dgemm would cost O(r^3). */
+ * One structured O(r^2) pass (a general dgemm would cost O(r^3), and no
+ * BLAS routine knows the companion structure). invF = 0 means no update
+ * (a missing observation). */
 static void predict_cov(int r, const double *T, const double *R,
-                        const double *Pf, double *Pn)
+                        const double *P, const double *c, double invF,
+                        double *Pn)
 {
-    double f00 = Pf[0];
+#define PF(i, j) (P[(i) * r + (j)] - c[i] * c[j] * invF)
+    double f00 = PF(0, 0);
     for (int i = 0; i < r; i++) {
-        double fi0 = i + 1 < r ? Pf[(i + 1) * r] : 0.0;
+        double ti = T[i], ri = R[i];
+        double fi0 = i + 1 < r ? PF(i + 1, 0) : 0.0;
         for (int j = i; j < r; j++) {
-            double f0j = j + 1 < r ? Pf[j + 1] : 0.0;
-            double fij = (i + 1 < r && j + 1 < r) ? Pf[(i + 1) * r + j + 1]
-                                                  : 0.0;
-            double v = T[i] * T[j] * f00 + T[i] * f0j + T[j] * fi0 + fij +
-                       R[i] * R[j];
+            double v = ti * T[j] * f00 + T[j] * fi0 + ri * R[j];
+            if (j + 1 < r) {
+                v += ti * PF(0, j + 1);
+                if (i + 1 < r)
+                    v += PF(i + 1, j + 1);
+            }
             Pn[i * r + j] = v;
             Pn[j * r + i] = v;
         }
     }
+#undef PF
 }
 
-static void predict_state(int r, const double *T, double *a)
+static inline void predict_state(int r, const double *T, double *a)
 {
     double a0 = a[0];
     for (int i = 0; i + 1 < r; i++)
@@ -247,15 +255,17 @@ int arima_kalman(const double *w, size_t nw, const double *phi, int np,
         return -1;
     if (arima_stationary_cov(phi, np, theta, nq, ws) != 0)
         return -1;
-    double *a = ws->a, *P = ws->P, *Pf = ws->Pf, *col = ws->col;
+    double *a = ws->a, *P = ws->P, *Pn = ws->Pf, *col = ws->col;
     double *T = ws->T, *R = ws->R;
-    size_t rr = (size_t)r * (size_t)r;
     for (int i = 0; i < r; i++) {
         T[i] = i < np ? phi[i] : 0.0;
         R[i] = i == 0 ? 1.0 : (i <= nq ? theta[i - 1] : 0.0);
         a[i] = 0.0;
     }
     double ssq = 0.0, sumlog = 0.0;
+    /* log F_t is accumulated as a product, taken to logs in batches: F_t
+     * >= 1 (it is 1 plus a variance), so the product only grows. */
+    double prodF = 1.0;
     size_t nu = 0;
     int steady = 0;
     for (size_t t = 0; t < nw; t++) {
@@ -280,39 +290,50 @@ int arima_kalman(const double *w, size_t nw, const double *phi, int np,
             predict_state(r, T, a);
             continue;
         }
+        double invF = 0.0;
         if (obs) {
             double F = P[0];
             if (!(F >= 0.5) || !isfinite(F))
                 return -1; /* F >= 1 in exact arithmetic */
+            invF = 1.0 / F;
             double v = w[t] - a[0];
             for (int i = 0; i < r; i++) {
                 col[i] = P[i * r];
-                a[i] += col[i] * (v / F);
+                a[i] += col[i] * (v * invF);
             }
-            memcpy(Pf, P, rr * sizeof *Pf);
-            cblas_dger(CblasRowMajor, r, r, -1.0 / F, col, 1, col, 1, Pf, r);
-            ssq += v * v / F;
-            sumlog += log(F);
+            ssq += v * v * invF;
+            prodF *= F;
+            if (prodF > 1e200) {
+                sumlog += log(prodF);
+                prodF = 1.0;
+            }
             nu++;
             if (resid)
                 resid[t] = v / sqrt(F);
-            double maxabs = 0.0;
-            for (size_t i = 0; i < rr; i++) {
-                double x = fabs(Pf[i]);
-                if (x > maxabs)
-                    maxabs = x;
+            /* A covariance matrix's largest entry is on its diagonal. */
+            double maxdiag = 0.0;
+            for (int i = 0; i < r; i++) {
+                double dii = fabs(P[i * r + i] - col[i] * col[i] * invF);
+                if (dii > maxdiag)
+                    maxdiag = dii;
             }
-            if (maxabs < STEADY_TOL)
+            if (maxdiag < STEADY_TOL)
                 steady = 1;
         } else {
-            memcpy(Pf, P, rr * sizeof *Pf);
+            for (int i = 0; i < r; i++)
+                col[i] = 0.0;
             if (resid)
                 resid[t] = 0.0;
         }
         predict_state(r, T, a);
-        if (!steady)
-            predict_cov(r, T, R, Pf, P);
+        if (!steady) {
+            predict_cov(r, T, R, P, col, invF, Pn);
+            double *tmp = P;
+            P = Pn;
+            Pn = tmp;
+        }
     }
+    sumlog += log(prodF);
     if (!isfinite(ssq) || !isfinite(sumlog))
         return -1;
     out->ssq = ssq;
