@@ -421,13 +421,12 @@ static int parse_target_time_series(hc_predictor_def *def, const json_t *req,
         int listed = 0;
         for (size_t j = 0; j < def->ndims; j++)
             listed |= strcmp(def->dims[j], name) == 0;
-        if (!listed && def->ndims != 0) {
-                return hc_error_set(err, HC_ERR_INVALID_INPUT,
-                                    "Schema attribute '%s' is a dimension but "
-                                    "is not listed in "
-                                    "FeaturizationConfig.ForecastDimensions",
-                                    name);
-        }
+        if (!listed && def->ndims != 0)
+            return hc_error_set(err, HC_ERR_INVALID_INPUT,
+                                "Schema attribute '%s' is a dimension but is "
+                                "not listed in "
+                                "FeaturizationConfig.ForecastDimensions",
+                                name);
     }
     if (def->ndims == 0) {
         for (size_t i = 0; i < def->nattributes; i++) {
