@@ -30,6 +30,8 @@ typedef struct hc_service_options {
     uint64_t part_size_limit;  /* 0 -> 256 MiB */
     int max_jobs_in_progress;  /* 0 -> 3 */
     int max_jobs;              /* 0 -> 1000 */
+    int no_wait;               /* create-* operations return at once and a
+                                  detached process does the work */
     hc_progress_fn progress;   /* may be NULL */
     void *progress_ctx;
 } hc_service_options;

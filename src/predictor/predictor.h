@@ -114,10 +114,12 @@ typedef struct hc_train_summary {
 } hc_train_summary;
 
 /* Fits every (item, window) on `threads` workers and writes the model file
- * (temporary name, fsync, rename). Deterministic for any thread count. */
+ * (temporary name, fsync, rename). Deterministic for any thread count.
+ * `cancelled` (may be NULL) is polled between batches; when it returns
+ * non-zero training stops with HC_ERR_STOPPED and no model file. */
 int hc_train(const hc_predictor_def *def, const hc_dataset *ds, int threads,
-             const char *model_path, hc_train_summary *summary,
-             hc_error *err);
+             const char *model_path, int (*cancelled)(void),
+             hc_train_summary *summary, hc_error *err);
 
 /* The summary as a JSON object for describe-predictor. */
 json_t *hc_train_summary_json(const hc_train_summary *s);

@@ -75,7 +75,8 @@ static int fit_item(void *p, size_t index, int worker)
 }
 
 int hc_train(const hc_predictor_def *def, const hc_dataset *ds, int threads,
-             const char *model_path, hc_train_summary *summary, hc_error *err)
+             const char *model_path, int (*cancelled)(void),
+             hc_train_summary *summary, hc_error *err)
 {
     memset(summary, 0, sizeof *summary);
     summary->items = ds->nseries;
@@ -96,6 +97,10 @@ int hc_train(const hc_predictor_def *def, const hc_dataset *ds, int threads,
     train_ctx ctx = {def, ds, 0, results, worker_errors};
     for (size_t begin = 0; begin < ds->nseries; begin += batch) {
         size_t n = ds->nseries - begin < batch ? ds->nseries - begin : batch;
+        if (cancelled && cancelled()) {
+            rc = hc_error_set(err, HC_ERR_STOPPED, "Stopped by StopResource.");
+            goto done;
+        }
         ctx.batch_begin = begin;
         rc = hc_parallel_for(n, threads, fit_item, &ctx);
         if (rc) {

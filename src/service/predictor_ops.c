@@ -58,22 +58,6 @@ static json_t *describe_doc(const hc_service *svc, const json_t *req,
     return d;
 }
 
-static int save_status(const hc_service *svc, const char *name, json_t *doc,
-                       const char *status, const char *message, hc_error *err)
-{
-    json_object_set_new(doc, "Status", json_string(status));
-    if (message)
-        json_object_set_new(doc, "Message", json_string(message));
-    json_object_set_new(doc, "LastModificationTime", ju_time(hc_svc_now(svc)));
-    char *dir = hc_svc_predictor_dir(svc, name);
-    char *path = dir ? hc_path2(dir, "predictor.json") : NULL;
-    int rc = path ? hc_ws_write_json(path, doc, err)
-                  : hc_error_set(err, HC_ERR_NOMEM, "out of memory");
-    free(path);
-    free(dir);
-    return rc;
-}
-
 /* Training-time accuracy (GetAccuracyMetrics), from the stored model. */
 static int compute_accuracy(const hc_service *svc, const hc_predictor_def *def,
                             const hc_dataset *ds, const char *model_path,
@@ -96,28 +80,111 @@ static int compute_accuracy(const hc_service *svc, const hc_predictor_def *def,
     return rc;
 }
 
+typedef struct train_work {
+    hc_service *svc;
+    hc_predictor_def *def;
+    hc_dataset *ds;
+    char *dir;
+    char *path; /* predictor.json */
+    json_t *doc;
+    hc_error err;
+} train_work;
+
+/* As for export jobs: a StopResource that arrived first keeps its
+ * CREATE_STOPPING; terminal states clear the worker pid. Under the lock. */
+static int predictor_transition(train_work *w, const char *status,
+                                const char *message)
+{
+    int fd = -1;
+    hc_error err;
+    int rc = hc_ws_lock(w->svc->root, &fd, &err);
+    if (rc)
+        return rc;
+    json_t *cur = NULL;
+    if (hc_ws_read_json(w->path, &cur, &err) == 0) {
+        const char *now = json_string_value(json_object_get(cur, "Status"));
+        if (now && strcmp(now, "CREATE_STOPPING") == 0 &&
+            strcmp(status, "CREATE_IN_PROGRESS") == 0)
+            status = "CREATE_STOPPING";
+        /* Keep what this process added (training summary) over the file. */
+        json_object_update_missing(w->doc, cur);
+        json_object_set(w->doc, "_Tags", json_object_get(cur, "_Tags"));
+        json_decref(cur);
+    }
+    if (strcmp(status, "CREATE_IN_PROGRESS") && strcmp(status, "CREATE_STOPPING"))
+        json_object_del(w->doc, "_Pid");
+    else
+        json_object_set_new(w->doc, "_Pid", json_integer((json_int_t)getpid()));
+    rc = hc_svc_save_status(w->svc, w->path, w->doc, status, message, &err);
+    hc_ws_unlock(fd);
+    return rc;
+}
+
+static int do_training(void *p)
+{
+    train_work *w = p;
+    hc_svc_watch_stop_signals();
+    char *path = NULL;
+    json_t *accuracy = NULL;
+    hc_train_summary summary;
+    int rc = predictor_transition(w, "CREATE_IN_PROGRESS", NULL);
+    const char *st = json_string_value(json_object_get(w->doc, "Status"));
+    if (rc == 0 && st && strcmp(st, "CREATE_STOPPING") == 0) {
+        rc = hc_error_set(&w->err, HC_ERR_STOPPED, "Stopped by StopResource.");
+        goto finish;
+    }
+    path = hc_path2(w->dir, "dataset.bin");
+    if ((rc = hc_dataset_save(w->ds, path, &w->err)))
+        goto finish;
+    free(path);
+    path = hc_path2(w->dir, "model.bin");
+    if ((rc = hc_train(w->def, w->ds, w->svc->threads, path, hc_svc_stop_requested,
+                       &summary, &w->err)) ||
+        (rc = compute_accuracy(w->svc, w->def, w->ds, path, &accuracy, &w->err)))
+        goto finish;
+    free(path);
+    path = hc_path2(w->dir, "accuracy.json");
+    if ((rc = hc_ws_write_json(path, accuracy, &w->err)))
+        goto finish;
+    json_object_set_new(w->doc, "HindcastTrainingSummary",
+                        hc_train_summary_json(&summary));
+finish:
+    if (rc == 0)
+        rc = predictor_transition(w, "ACTIVE", NULL);
+    else
+        predictor_transition(w, rc == HC_ERR_STOPPED ? "CREATE_STOPPED" : "CREATE_FAILED",
+                             w->err.message);
+    json_decref(accuracy);
+    free(path);
+    return rc;
+}
+
 int hc_op_create_predictor(hc_service *svc, const json_t *req, json_t **resp,
                            hc_error *err)
 {
     hc_predictor_def def;
     hc_dataset *ds = NULL;
-    json_t *tags = NULL, *doc = NULL, *accuracy = NULL;
-    char *arn = NULL, *dir = NULL, *parent = NULL, *path = NULL;
-    int lock_fd = -1, created = 0;
+    json_t *tags = NULL;
+    char *arn = NULL, *parent = NULL;
+    train_work w;
+    memset(&w, 0, sizeof w);
+    w.svc = svc;
+    int lock_fd = -1;
     int rc = hc_predictor_def_parse(&def, req, err);
     if (rc)
         goto done;
     if ((rc = hc_svc_parse_tags(req, &tags, err)))
         goto done;
     arn = hc_svc_predictor_arn(svc, def.name);
-    dir = hc_svc_predictor_dir(svc, def.name);
+    w.dir = hc_svc_predictor_dir(svc, def.name);
     parent = hc_path2(svc->root, "predictors");
-    if (!arn || !dir || !parent) {
+    w.path = w.dir ? hc_path2(w.dir, "predictor.json") : NULL;
+    if (!arn || !w.dir || !parent || !w.path) {
         rc = hc_error_set(err, HC_ERR_NOMEM, "out of memory");
         goto done;
     }
     struct stat st;
-    if (stat(dir, &st) == 0) {
+    if (stat(w.dir, &st) == 0) {
         rc = hc_error_set(err, HC_ERR_ALREADY_EXISTS,
                           "A predictor already exists with the arn: %s", arn);
         goto done;
@@ -135,61 +202,46 @@ int hc_op_create_predictor(hc_service *svc, const json_t *req, json_t **resp,
 
     if ((rc = hc_ws_mkdirs(parent, err)) || (rc = hc_ws_lock(svc->root, &lock_fd, err)))
         goto done;
-    if (mkdir(dir, 0777) != 0) {
+    if (mkdir(w.dir, 0777) != 0) {
         rc = errno == EEXIST
                  ? hc_error_set(err, HC_ERR_ALREADY_EXISTS,
                                 "A predictor already exists with the arn: %s", arn)
-                 : hc_error_set(err, HC_ERR_IO, "cannot create %s: %s", dir,
+                 : hc_error_set(err, HC_ERR_IO, "cannot create %s: %s", w.dir,
                                 strerror(errno));
         goto done;
     }
-    created = 1;
-    doc = describe_doc(svc, req, &def, arn, tags, hc_svc_now(svc));
+    w.doc = describe_doc(svc, req, &def, arn, tags, hc_svc_now(svc));
     tags = NULL;
-    rc = save_status(svc, def.name, doc, "CREATE_IN_PROGRESS", NULL, err);
+    json_object_set_new(w.doc, "Status", json_string("CREATE_PENDING"));
+    rc = hc_ws_write_json(w.path, w.doc, err);
     hc_ws_unlock(lock_fd);
     lock_fd = -1;
-    if (rc)
-        goto done;
-
-    hc_train_summary summary;
-    free(path);
-    path = hc_path2(dir, "dataset.bin");
-    if ((rc = hc_dataset_save(ds, path, err)))
-        goto failed;
-    free(path);
-    path = hc_path2(dir, "model.bin");
-    if ((rc = hc_train(&def, ds, svc->threads, path, &summary, err)))
-        goto failed;
-    if ((rc = compute_accuracy(svc, &def, ds, path, &accuracy, err)))
-        goto failed;
-    free(path);
-    path = hc_path2(dir, "accuracy.json");
-    if ((rc = hc_ws_write_json(path, accuracy, err)))
-        goto failed;
-    json_object_set_new(doc, "HindcastTrainingSummary", hc_train_summary_json(&summary));
-    json_object_del(doc, "_Pid");
-    if ((rc = save_status(svc, def.name, doc, "ACTIVE", NULL, err)))
-        goto failed;
-    *resp = json_pack("{s:s}", "PredictorArn", arn);
-    goto done;
-failed:
-    if (created && doc) {
+    if (rc) {
         hc_error ignored;
-        json_object_del(doc, "_Pid");
-        save_status(svc, def.name, doc, "CREATE_FAILED", err->message, &ignored);
+        hc_ws_remove_tree(w.dir, &ignored);
+        goto done;
     }
+    w.def = &def;
+    w.ds = ds;
+    if (svc->no_wait) {
+        rc = hc_svc_detach(svc, w.path, w.doc, do_training, &w, err);
+    } else {
+        rc = do_training(&w);
+        if (rc)
+            *err = w.err;
+    }
+    if (rc == 0)
+        *resp = json_pack("{s:s}", "PredictorArn", arn);
 done:
     hc_ws_unlock(lock_fd);
     json_decref(tags);
-    json_decref(doc);
-    json_decref(accuracy);
+    json_decref(w.doc);
     hc_dataset_free(ds);
     hc_predictor_def_free(&def);
     free(arn);
-    free(dir);
+    free(w.dir);
+    free(w.path);
     free(parent);
-    free(path);
     return rc;
 }
 
@@ -202,20 +254,18 @@ static int predictor_from_request(hc_service *svc, const json_t *req,
     int rc;
     if ((rc = ju_check_members(req, "input", members, err)) ||
         (rc = ju_get_string(req, "PredictorArn", "PredictorArn", 1, &arn, err)) ||
-        (rc = hc_svc_predictor_name(svc, arn, "predictorArn", name, cap, err)) ||
-        (rc = hc_svc_load_predictor(svc, name, doc, err)))
+        (rc = hc_svc_predictor_name(svc, arn, "predictorArn", name, cap, err)))
         return rc;
-    /* A predictor whose training process died is failed, not in progress. */
-    const char *status = json_string_value(json_object_get(*doc, "Status"));
-    json_t *pid = json_object_get(*doc, "_Pid");
-    if (status && strcmp(status, "CREATE_IN_PROGRESS") == 0 &&
-        !hc_svc_pid_alive(pid ? (long)json_integer_value(pid) : 0)) {
-        hc_error ignored;
-        json_object_del(*doc, "_Pid");
-        save_status(svc, name, *doc, "CREATE_FAILED",
-                    "the training process ended before it finished", &ignored);
-    }
-    return 0;
+    char *dir = hc_svc_predictor_dir(svc, name);
+    char *path = dir ? hc_path2(dir, "predictor.json") : NULL;
+    rc = path ? hc_svc_load_settled(svc, path, doc, err)
+              : hc_error_set(err, HC_ERR_NOMEM, "out of memory");
+    if (rc == HC_ERR_NOT_FOUND)
+        rc = hc_error_set(err, HC_ERR_NOT_FOUND,
+                          "No resource found with the arn: %s", arn);
+    free(path);
+    free(dir);
+    return rc;
 }
 
 int hc_op_describe_predictor(hc_service *svc, const json_t *req, json_t **resp,

@@ -22,6 +22,14 @@ static const struct {
     {"GetAccuracyMetrics", hc_op_get_accuracy_metrics},
     {"CreatePredictorBacktestExportJob", hc_op_create_export_job},
     {"DescribePredictorBacktestExportJob", hc_op_describe_export_job},
+    {"ListPredictorBacktestExportJobs", hc_op_list_export_jobs},
+    {"DeletePredictorBacktestExportJob", hc_op_delete_export_job},
+    {"ListPredictors", hc_op_list_predictors},
+    {"DeletePredictor", hc_op_delete_predictor},
+    {"StopResource", hc_op_stop_resource},
+    {"TagResource", hc_op_tag_resource},
+    {"UntagResource", hc_op_untag_resource},
+    {"ListTagsForResource", hc_op_list_tags},
 };
 
 void hc_service_options_init(hc_service_options *o)
@@ -58,6 +66,7 @@ int hc_service_open(hc_service **out, const hc_service_options *o, hc_error *err
     svc->max_jobs = o->max_jobs > 0 ? o->max_jobs : 1000;
     svc->progress = o->progress;
     svc->progress_ctx = o->progress_ctx;
+    svc->no_wait = o->no_wait;
     if (!svc->root || !svc->region || !svc->account || !svc->s3_root) {
         hc_service_close(svc);
         return hc_error_set(err, HC_ERR_NOMEM, "out of memory");
