@@ -52,6 +52,11 @@ int hc_service_call(hc_service *svc, const char *operation,
                     const char *request_json, char **response_json,
                     hc_error *err);
 
+/* Re-prints JSON text in the response style (4-space indent, members in
+ * order, floats in shortest form); for front ends that merge responses.
+ * *out is malloc'd. */
+int hc_service_format_json(const char *json, char **out, hc_error *err);
+
 /* 1 when the operation name is known. */
 int hc_service_has_operation(const char *operation);
 

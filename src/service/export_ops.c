@@ -1,5 +1,6 @@
 /* CreatePredictorBacktestExportJob and DescribePredictorBacktestExportJob. */
 #include <dirent.h>
+#include <signal.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,9 +35,7 @@ static int count_jobs(const hc_service *svc, size_t *total, size_t *running,
         hc_error ignored;
         if (hc_ws_read_json(paths[i], &doc, &ignored) == 0) {
             const char *st = json_string_value(json_object_get(doc, "Status"));
-            json_t *pid = json_object_get(doc, "_Pid");
-            if (hc_status_in_progress(st) &&
-                hc_svc_pid_alive(pid ? (long)json_integer_value(pid) : 0))
+            if (hc_status_in_progress(st) && hc_svc_worker_alive(doc))
                 (*running)++;
         }
         json_decref(doc);
@@ -48,6 +47,8 @@ static int count_jobs(const hc_service *svc, size_t *total, size_t *running,
 typedef struct export_sink {
     hc_part_writer *forecasts;
     hc_part_writer *accuracy;
+    size_t items_written;
+    size_t pause_after; /* 0: never (see HINDCAST_DEBUG_PAUSE_AFTER_ITEMS) */
 } export_sink;
 
 static int write_item(void *p, const hc_item_eval *item, hc_error *err)
@@ -62,6 +63,11 @@ static int write_item(void *p, const hc_item_eval *item, hc_error *err)
     if (rc == 0 && item->accuracy_rows.len)
         rc = hc_part_writer_write(sink->accuracy, item->accuracy_rows.data,
                                   item->accuracy_rows.len, err);
+    /* Debugging and crash tests: freeze the export mid-way, with temporary
+     * parts on disk, so that kill -9 and stop-resource can be exercised at
+     * a known moment. */
+    if (++sink->items_written == sink->pause_after)
+        raise(SIGSTOP);
     return rc;
 }
 
@@ -127,7 +133,10 @@ static int run_export(const hc_service *svc, const char *predictor,
     if ((rc = hc_part_writer_open(&aw, &wo, err)))
         goto done;
 
-    export_sink sink = {fw, aw};
+    export_sink sink = {fw, aw, 0, 0};
+    const char *pause = getenv("HINDCAST_DEBUG_PAUSE_AFTER_ITEMS");
+    if (pause && *pause)
+        sink.pause_after = (size_t)strtoull(pause, NULL, 10);
     progress_bridge bridge = {svc};
     hc_eval_setup setup = {0};
     setup.def = &def;
@@ -197,9 +206,9 @@ static int transition(job_work *w, const char *status, const char *message)
         w->doc = cur;
     }
     if (strcmp(status, "CREATE_IN_PROGRESS") && strcmp(status, "CREATE_STOPPING"))
-        json_object_del(w->doc, "_Pid");
+        hc_svc_clear_worker(w->doc);
     else
-        json_object_set_new(w->doc, "_Pid", json_integer((json_int_t)getpid()));
+        hc_svc_set_worker(w->doc, (long)getpid());
     rc = hc_svc_save_status(w->svc, w->path, w->doc, status, message, &err);
     hc_ws_unlock(fd);
     return rc;
@@ -364,7 +373,7 @@ int hc_op_create_export_job(hc_service *svc, const json_t *req, json_t **resp,
     tags = NULL;
     json_object_set_new(w.doc, "_DestinationDirectory", json_string(w.dest));
     json_object_set_new(w.doc, "_FilePrefix", json_string(w.prefix ? w.prefix : ""));
-    json_object_set_new(w.doc, "_Pid", json_integer((json_int_t)getpid()));
+    hc_svc_set_worker(w.doc, (long)getpid());
     rc = hc_ws_write_json(w.path, w.doc, err);
     hc_ws_unlock(lock_fd);
     lock_fd = -1;

@@ -53,7 +53,7 @@ static json_t *describe_doc(const hc_service *svc, const json_t *req,
     json_object_set_new(d, "LastModificationTime", ju_time(now));
     json_object_set_new(d, "_Request", stored_request(req, def));
     json_object_set_new(d, "_Tags", tags);
-    json_object_set_new(d, "_Pid", json_integer((json_int_t)getpid()));
+    hc_svc_set_worker(d, (long)getpid());
     (void)svc;
     return d;
 }
@@ -112,9 +112,9 @@ static int predictor_transition(train_work *w, const char *status,
         json_decref(cur);
     }
     if (strcmp(status, "CREATE_IN_PROGRESS") && strcmp(status, "CREATE_STOPPING"))
-        json_object_del(w->doc, "_Pid");
+        hc_svc_clear_worker(w->doc);
     else
-        json_object_set_new(w->doc, "_Pid", json_integer((json_int_t)getpid()));
+        hc_svc_set_worker(w->doc, (long)getpid());
     rc = hc_svc_save_status(w->svc, w->path, w->doc, status, message, &err);
     hc_ws_unlock(fd);
     return rc;

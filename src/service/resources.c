@@ -148,9 +148,7 @@ int hc_svc_load_settled(const hc_service *svc, const char *path, json_t **doc,
     if (rc)
         return rc;
     const char *status = json_string_value(json_object_get(*doc, "Status"));
-    json_t *pid = json_object_get(*doc, "_Pid");
-    if (!hc_status_in_progress(status) ||
-        hc_svc_pid_alive(pid ? (long)json_integer_value(pid) : 0))
+    if (!hc_status_in_progress(status) || hc_svc_worker_alive(*doc))
         return 0;
     /* The process that owned this resource is gone: settle it under the
      * lock so that two describes agree. */
@@ -161,12 +159,10 @@ int hc_svc_load_settled(const hc_service *svc, const char *path, json_t **doc,
     rc = hc_ws_read_json(path, &fresh, err);
     if (rc == 0) {
         status = json_string_value(json_object_get(fresh, "Status"));
-        pid = json_object_get(fresh, "_Pid");
-        if (hc_status_in_progress(status) &&
-            !hc_svc_pid_alive(pid ? (long)json_integer_value(pid) : 0)) {
+        if (hc_status_in_progress(status) && !hc_svc_worker_alive(fresh)) {
             int stopping = strcmp(status, "CREATE_STOPPING") == 0;
             withdraw_job_outputs(fresh);
-            json_object_del(fresh, "_Pid");
+            hc_svc_clear_worker(fresh);
             rc = hc_svc_save_status(svc, path, fresh,
                                     stopping ? "CREATE_STOPPED" : "CREATE_FAILED",
                                     stopping ? "Stopped by StopResource."
@@ -328,15 +324,9 @@ int hc_svc_detach(const hc_service *svc, const char *path, json_t *doc,
                             strerror(errno));
     }
     if (pid == 0) {
-        /* Child: wait until the parent has recorded our pid, then work. */
-        close(gate[1]);
-        char c;
-        ssize_t got;
-        do {
-            got = read(gate[0], &c, 1);
-        } while (got < 0 && errno == EINTR);
-        close(gate[0]);
-        setsid();
+        /* Child: let go of the caller's terminal and pipes at once (a
+         * caller reading our stdout must see EOF even if we are stopped),
+         * wait until the parent has recorded our pid, then work. */
         int devnull = open("/dev/null", O_RDWR);
         if (devnull >= 0) {
             dup2(devnull, STDIN_FILENO);
@@ -345,10 +335,18 @@ int hc_svc_detach(const hc_service *svc, const char *path, json_t *doc,
             if (devnull > STDERR_FILENO)
                 close(devnull);
         }
+        close(gate[1]);
+        char c;
+        ssize_t got;
+        do {
+            got = read(gate[0], &c, 1);
+        } while (got < 0 && errno == EINTR);
+        close(gate[0]);
+        setsid();
         _exit(got == 1 && work(ctx) == 0 ? 0 : 1);
     }
     close(gate[0]);
-    json_object_set_new(doc, "_Pid", json_integer((json_int_t)pid));
+    hc_svc_set_worker(doc, (long)pid);
     int rc = hc_ws_write_json(path, doc, err);
     if (rc == 0 && write(gate[1], "g", 1) != 1)
         rc = hc_error_set(err, HC_ERR_IO, "cannot start the background process");

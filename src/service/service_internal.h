@@ -49,8 +49,12 @@ int hc_svc_load_predictor(const hc_service *svc, const char *name,
 /* Strips internal members (names starting with '_') for responses. */
 json_t *hc_svc_public_view(const json_t *doc);
 
-/* 1 when a process with this pid is alive on this machine. */
-int hc_svc_pid_alive(long pid);
+/* The process working on a resource: recorded as _Pid and _PidStart (its
+ * start time, so that a reused pid is not mistaken for it). Alive means
+ * running or stopped, not a zombie. */
+void hc_svc_set_worker(json_t *doc, long pid);
+void hc_svc_clear_worker(json_t *doc);
+int hc_svc_worker_alive(const json_t *doc);
 
 /* Tag list request member -> validated pairs stored as a JSON array. */
 int hc_svc_parse_tags(const json_t *req, json_t **tags_out, hc_error *err);
