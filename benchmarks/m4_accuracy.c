@@ -913,7 +913,7 @@ static void usage(FILE *to)
             "usage: m4_accuracy [--model NAME|ARN]... [--frequency Hourly|Weekly|both]\n"
             "                   [--threads N] [--repeat N] [--series N] [--data DIR]\n"
             "                   [--weekly-season M] [--compare-r] [--r-timing]\n"
-            "                   [--forecasts FILE]\n"
+            "                   [--forecasts FILE] [--max-diff PCT]\n"
             "  --model          a registered model by short name (Theta, Naive, ...) or\n"
             "                   AlgorithmArn; repeatable; default Theta\n"
             "  --frequency      M4 subset(s) to run; default both\n"
@@ -928,7 +928,9 @@ static void usage(FILE *to)
             "                   forecasts (Weekly ETS and ARIMA)\n"
             "  --r-timing       also time R's forecast package on the same series\n"
             "                   (needs Rscript)\n"
-            "  --forecasts      write every point forecast to FILE (CSV)\n");
+            "  --forecasts      write every point forecast to FILE (CSV)\n"
+            "  --max-diff PCT   exit with status 1 when a model's sMAPE or MASE is\n"
+            "                   more than PCT percent from its published M4 figure\n");
 }
 
 static const hc_model *resolve_model(const char *name)
@@ -977,6 +979,7 @@ int main(int argc, char **argv)
     int do_hourly = 1, do_weekly = 1, compare_r = 0, want_r_timing = 0;
     long threads = 1, repeat = 3, series_limit = 0, weekly_season = 1;
     const char *data = NULL, *forecasts_path = NULL;
+    double max_diff = -1.0; /* percent; negative: not checked */
     int status = 0;
 
     for (int i = 1; i < argc; i++) {
@@ -1027,6 +1030,14 @@ int main(int argc, char **argv)
             i++;
         } else if (strcmp(a, "--forecasts") == 0 && v) {
             forecasts_path = v;
+            i++;
+        } else if (strcmp(a, "--max-diff") == 0 && v) {
+            char *end;
+            max_diff = strtod(v, &end);
+            if (*end || !(max_diff >= 0.0)) {
+                fprintf(stderr, "m4_accuracy: --max-diff takes a percentage\n");
+                return 2;
+            }
             i++;
         } else if (strcmp(a, "--compare-r") == 0) {
             compare_r = 1;
@@ -1175,9 +1186,18 @@ int main(int argc, char **argv)
                 printf(" %9s %9s", "n/a", "n/a");
             print_rel(sc.smape, pub.smape);
             print_rel(sc.mase, pub.mase);
-            printf("  %s%s%s\n", pub.found ? pub.source : "",
+            int too_far = 0;
+            if (max_diff >= 0.0 && pub.found && !series_limit)
+                too_far = !(fabs(sc.smape - pub.smape) <=
+                                max_diff / 100.0 * pub.smape &&
+                            fabs(sc.mase - pub.mase) <=
+                                max_diff / 100.0 * pub.mase);
+            printf("  %s%s%s%s\n", pub.found ? pub.source : "",
                    r->deterministic ? "" : "; NOT DETERMINISTIC across repeats",
-                   series_limit ? "; partial" : "");
+                   series_limit ? "; partial" : "",
+                   too_far ? "; BEYOND --max-diff" : "");
+            if (too_far)
+                status = 1;
             if (!r->deterministic)
                 status = 1;
             if (r->failures)
