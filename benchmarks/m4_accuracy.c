@@ -569,7 +569,7 @@ typedef struct run_ctx {
     const hc_model *model;
     const m4_set *set;
     double *fc;           /* count * horizon means */
-    double *qscratch;     /* threads * NQUANTILES * horizon */
+    double *q;            /* count * NQUANTILES * horizon */
     unsigned char *fallback;
     unsigned char *failed;
     char (*errors)[160];  /* per series, first error text */
@@ -586,6 +586,7 @@ static uint64_t series_seed(size_t i)
 
 static int run_one(void *p, size_t i, int worker)
 {
+    (void)worker;
     run_ctx *ctx = p;
     const m4_set *s = ctx->set;
     size_t h = s->spec->horizon;
@@ -609,7 +610,7 @@ static int run_one(void *p, size_t i, int worker)
         };
         ctx->fallback[i] = (unsigned char)(fit.fallback != 0);
         rc = hc_model_forecast(&fit, &req, ctx->fc + i * h,
-                               ctx->qscratch + (size_t)worker * NQUANTILES * h,
+                               ctx->q + i * NQUANTILES * h,
                                &err);
     }
     hc_fitted_clear(&fit);
@@ -631,12 +632,32 @@ static int run_one(void *p, size_t i, int worker)
     return 0;
 }
 
+/* The share of test values inside the central 80% interval [q0.1, q0.9]
+ * (QUANTILES[0] and [2]): a calibration check of the distribution. */
+static double interval_coverage(const m4_set *s, const double *q,
+                                const unsigned char *have)
+{
+    size_t h = s->spec->horizon, inside = 0, total = 0;
+    for (size_t i = 0; i < s->count; i++) {
+        if (!have[i])
+            continue;
+        const double *qi = q + i * NQUANTILES * h;
+        for (size_t t = 0; t < h; t++) {
+            double y = s->test[i * h + t];
+            inside += y >= qi[t] && y <= qi[2 * h + t];
+            total++;
+        }
+    }
+    return total ? (double)inside / (double)total : (double)NAN;
+}
+
 typedef struct run_result {
     double *fc;
     unsigned char *have;
     unsigned char *fallback;
     size_t fallbacks, failures;
     double seconds;       /* median over the repeats */
+    double coverage80;    /* share of test values inside [q0.1, q0.9] */
     int deterministic;    /* every repeat gave the same bits */
     char first_error[200];
 } run_result;
@@ -654,12 +675,11 @@ static void run_model(const hc_model *model, const m4_set *s, int threads,
 {
     memset(res, 0, sizeof *res);
     size_t h = s->spec->horizon, n = s->count;
-    size_t nthreads = threads < 1 ? 1 : (size_t)threads;
     run_ctx ctx = {
         .model = model,
         .set = s,
         .fc = xcalloc(n * h, sizeof(double)),
-        .qscratch = xcalloc(nthreads * NQUANTILES * h, sizeof(double)),
+        .q = xcalloc(n * NQUANTILES * h, sizeof(double)),
         .fallback = xcalloc(n, 1),
         .failed = xcalloc(n, 1),
         .errors = xcalloc(n, sizeof *ctx.errors),
@@ -693,7 +713,8 @@ static void run_model(const hc_model *model, const m4_set *s, int threads,
     res->fallback = ctx.fallback;
     free(times);
     free(ctx.fc);
-    free(ctx.qscratch);
+    res->coverage80 = interval_coverage(s, ctx.q, res->have);
+    free(ctx.q);
     free(ctx.failed);
     free(ctx.errors);
 }
@@ -1152,10 +1173,11 @@ int main(int argc, char **argv)
     char rscript[4096];
     int have_r = find_in_path("Rscript", rscript, sizeof rscript) == 0;
 
-    printf("%-13s %-7s %6s %5s %5s %9s %9s %10s %10s %9s %9s %8s %8s  %s\n",
+    printf("%-13s %-7s %6s %5s %5s %9s %9s %6s %10s %10s %9s %9s %8s %8s  "
+           "%s\n",
            "model", "freq", "series", "fallb", "fail", "sMAPE", "MASE",
-           "seconds", "series/s", "M4 sMAPE", "M4 MASE", "d sMAPE", "d MASE",
-           "notes");
+           "cov80", "seconds", "series/s", "M4 sMAPE", "M4 MASE", "d sMAPE",
+           "d MASE", "notes");
     typedef struct row_extra {
         const hc_model *model;
         const m4_set *set;
@@ -1176,9 +1198,11 @@ int main(int argc, char **argv)
             score sc = score_forecasts(s, r->fc, r->have);
             published pub = lookup_published(
                 dir, m4_method_name(models[mi]->name), s->spec->name);
-            printf("%-13s %-7s %6zu %5zu %5zu %9.3f %9.3f %10.4f %10.0f",
+            printf("%-13s %-7s %6zu %5zu %5zu %9.3f %9.3f %5.1f%% %10.4f "
+                   "%10.0f",
                    models[mi]->name, s->spec->name, s->count, r->fallbacks,
-                   r->failures, sc.smape, sc.mase, r->seconds,
+                   r->failures, sc.smape, sc.mase, 100.0 * r->coverage80,
+                   r->seconds,
                    r->seconds > 0 ? (double)s->count / r->seconds : 0.0);
             if (pub.found)
                 printf(" %9.3f %9.3f", pub.smape, pub.mase);
@@ -1227,10 +1251,10 @@ int main(int argc, char **argv)
                     score rs = score_forecasts(s, rfc, rhave);
                     agreement ag =
                         compare_forecasts(s, r->fc, r->have, rfc, rhave);
-                    printf("%-13s %-7s %6zu %5s %5s %9.3f %9.3f %10s %10s"
-                           " %9s %9s",
+                    printf("%-13s %-7s %6zu %5s %5s %9.3f %9.3f %6s %10s "
+                           "%10s %9s %9s",
                            "  R 8.20", s->spec->name, rs.scored, "", "",
-                           rs.smape, rs.mase, "", "", "", "");
+                           rs.smape, rs.mase, "", "", "", "", "");
                     print_rel(sc.smape, rs.smape);
                     print_rel(sc.mase, rs.mase);
                     printf("  reference forecasts (%s); agree to 1e-3 on "
