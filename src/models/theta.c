@@ -39,8 +39,8 @@
  * forecast origin stays the end of the training part.
  *
  * Cannot fit (HC_MODEL_CANNOT_FIT: the caller falls back to SeasonalNaive,
- * then Naive) when fewer than 3 values remain after the leading NaNs or no
- * value is observed. A constant series fits: its forecast is the constant
+ * then Naive) when fewer than 3 values remain after the leading NaNs, no
+ * value is observed, a value is infinite, or a parameter overflows. A constant series fits: its forecast is the constant
  * with sigma 0 (a point mass).
  *
  * params layout 1 (persisted in model files; never reorder):
@@ -388,9 +388,8 @@ static int theta_fit(const hc_fit_input *in, hc_fitted *out, hc_error *err)
     }
     int nonneg = 1, positive = 1;
     for (size_t t = 0; t < n; t++) {
-        if (!isfinite(d[t])) {
-            rc = hc_error_set(err, HC_ERR_INVALID_INPUT,
-                              "training value %zu is not finite", t + 1);
+        if (!isfinite(d[t])) { /* infinite input: leave it to the fallbacks */
+            rc = HC_MODEL_CANNOT_FIT;
             goto done;
         }
         nonneg &= d[t] >= 0.0;

@@ -402,6 +402,8 @@ START_TEST(cannot_fit_and_degenerate)
     ck_assert_int_eq(fit(few, 4, 1, &f), HC_MODEL_CANNOT_FIT);
     const double none[3] = {nan, nan, nan};
     ck_assert_int_eq(fit(none, 3, 1, &f), HC_MODEL_CANNOT_FIT);
+    const double inf[4] = {1, (double)INFINITY, 2, 3};
+    ck_assert_int_eq(fit(inf, 4, 1, &f), HC_MODEL_CANNOT_FIT);
     hc_error err;
     hc_fit_input bad = {.y = two, .n = 2, .season = 0};
     ck_assert_int_eq(theta()->fit(&bad, &f, &err), HC_ERR_INVALID_INPUT);
