@@ -55,6 +55,13 @@ static const hc_cli_flag describe_export_flags[] = {
      HC_FLAG_STRING},
     {NULL, NULL, 0}};
 
+static const hc_cli_flag evaluate_flags[] = {
+    {"--forecasted-values", "ForecastedValues", HC_FLAG_LIST},
+    {"--destination", "Destination", HC_FLAG_STRING},
+    {"--name", "Name", HC_FLAG_STRING},
+    {"--predictor-arn", "PredictorArn", HC_FLAG_STRING},
+    {NULL, NULL, 0}};
+
 static const hc_cli_verb verbs[] = {
     {"create-predictor", "CreatePredictor", create_predictor_flags,
      "Registers a predictor and trains it on its target time series."},
@@ -68,6 +75,8 @@ static const hc_cli_verb verbs[] = {
     {"describe-predictor-backtest-export-job",
      "DescribePredictorBacktestExportJob", describe_export_flags,
      "Describes a predictor backtest export job."},
+    {"evaluate", "Evaluate", evaluate_flags,
+     "Accuracy metrics of forecasted-values files (hindcast extension)."},
     {NULL, NULL, NULL, NULL}};
 
 static void usage(FILE *to)

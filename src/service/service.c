@@ -22,6 +22,7 @@ static const struct {
     {"GetAccuracyMetrics", hc_op_get_accuracy_metrics},
     {"CreatePredictorBacktestExportJob", hc_op_create_export_job},
     {"DescribePredictorBacktestExportJob", hc_op_describe_export_job},
+    {"Evaluate", hc_op_evaluate}, /* hindcast extension */
 };
 
 void hc_service_options_init(hc_service_options *o)

@@ -65,5 +65,8 @@ int hc_op_create_export_job(hc_service *svc, const json_t *req, json_t **resp,
                             hc_error *err);
 int hc_op_describe_export_job(hc_service *svc, const json_t *req,
                               json_t **resp, hc_error *err);
+/* src/evalfiles/evaluate_op.c */
+int hc_op_evaluate(hc_service *svc, const json_t *req, json_t **resp,
+                   hc_error *err);
 
 #endif
