@@ -22,8 +22,7 @@ typedef struct hc_fv_window {
     int64_t start;  /* backtestwindow_start_time */
     int64_t end;    /* backtestwindow_end_time (inclusive) */
     uint32_t file;  /* where it was first seen (for messages) */
-    long line;
-    int seen;       /* a row uses it (predictor windows may have none) */
+    long line;      /* 0 for a predictor's window */
 } hc_fv_window;
 
 /* One row of the sorted order: rank of the item key, rank of the window

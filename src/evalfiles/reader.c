@@ -258,7 +258,6 @@ static int add_window(hc_fv_table *t, table_state *st, int64_t start,
     w->end = end;
     w->file = file;
     w->line = line;
-    w->seen = 0;
     return 0;
 }
 
@@ -546,7 +545,6 @@ static int find_window(scan *s, int64_t start, int64_t end, uint32_t *out)
                                      "here, but at %s in %s:%ld",
                          a, b, c, t->files[win->file], win->line);
     }
-    t->windows[w].seen = 1;
     s->last_window = w;
     s->have_last_window = 1;
     *out = w;
