@@ -45,7 +45,8 @@ int hc_service_open(hc_service **out, const hc_service_options *o,
 void hc_service_close(hc_service *svc); /* NULL-safe */
 
 /* Runs one operation by its AWS name ("CreatePredictor",
- * "CreatePredictorBacktestExportJob", ...). request_json: the request
+ * "CreatePredictorBacktestExportJob", ...; hindcast's extension "Evaluate"
+ * is described in docs/evaluate.md). request_json: the request
  * object ("{}" when empty). On success *response_json is a malloc'd JSON
  * text (caller frees); on failure a negative hc_status and err. */
 int hc_service_call(hc_service *svc, const char *operation,

@@ -74,6 +74,13 @@ static const hc_cli_flag untag_flags[] = {
     {"--tag-keys", "TagKeys", HC_FLAG_LIST},
     {NULL, NULL, 0}};
 
+static const hc_cli_flag evaluate_flags[] = {
+    {"--forecasted-values", "ForecastedValues", HC_FLAG_LIST},
+    {"--destination", "Destination", HC_FLAG_STRING},
+    {"--name", "Name", HC_FLAG_STRING},
+    {"--predictor-arn", "PredictorArn", HC_FLAG_STRING},
+    {NULL, NULL, 0}};
+
 static const hc_cli_verb verbs[] = {
     {"create-predictor", "CreatePredictor", create_predictor_flags,
      "Registers a predictor and trains it on its target time series."},
@@ -103,6 +110,8 @@ static const hc_cli_verb verbs[] = {
     {"untag-resource", "UntagResource", untag_flags, "Removes tags."},
     {"list-tags-for-resource", "ListTagsForResource", resource_arn_flags,
      "Lists a resource's tags."},
+    {"evaluate", "Evaluate", evaluate_flags,
+     "Accuracy metrics of forecasted-values files (hindcast extension)."},
     {NULL, NULL, NULL, NULL}};
 
 static void usage(FILE *to)

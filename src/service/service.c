@@ -32,6 +32,7 @@ static const struct {
     {"TagResource", hc_op_tag_resource},
     {"UntagResource", hc_op_untag_resource},
     {"ListTagsForResource", hc_op_list_tags},
+    {"Evaluate", hc_op_evaluate}, /* hindcast extension */
 };
 
 void hc_service_options_init(hc_service_options *o)

@@ -147,5 +147,8 @@ int hc_op_untag_resource(hc_service *svc, const json_t *req, json_t **resp,
                          hc_error *err);
 int hc_op_list_tags(hc_service *svc, const json_t *req, json_t **resp,
                     hc_error *err);
+/* src/evalfiles/evaluate_op.c */
+int hc_op_evaluate(hc_service *svc, const json_t *req, json_t **resp,
+                   hc_error *err);
 
 #endif
