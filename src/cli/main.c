@@ -38,6 +38,20 @@ static const hc_cli_flag create_predictor_flags[] = {
     {"--tags", "Tags", HC_FLAG_TAGS},
     {NULL, NULL, 0}};
 
+static const hc_cli_flag create_auto_predictor_flags[] = {
+    {"--predictor-name", "PredictorName", HC_FLAG_STRING},
+    {"--forecast-horizon", "ForecastHorizon", HC_FLAG_INT},
+    {"--forecast-types", "ForecastTypes", HC_FLAG_LIST},
+    {"--forecast-dimensions", "ForecastDimensions", HC_FLAG_LIST},
+    {"--forecast-frequency", "ForecastFrequency", HC_FLAG_STRING},
+    {"--data-config", "DataConfig", HC_FLAG_STRUCT},
+    {"--optimization-metric", "OptimizationMetric", HC_FLAG_STRING},
+    {"--target-time-series", "TargetTimeSeries", HC_FLAG_STRUCT},
+    {"--number-of-backtest-windows", "NumberOfBacktestWindows", HC_FLAG_INT},
+    {"--back-test-window-offset", "BackTestWindowOffset", HC_FLAG_INT},
+    {"--tags", "Tags", HC_FLAG_TAGS},
+    {NULL, NULL, 0}};
+
 static const hc_cli_flag predictor_arn_flags[] = {
     {"--predictor-arn", "PredictorArn", HC_FLAG_STRING}, {NULL, NULL, 0}};
 
@@ -84,6 +98,9 @@ static const hc_cli_flag evaluate_flags[] = {
 static const hc_cli_verb verbs[] = {
     {"create-predictor", "CreatePredictor", create_predictor_flags,
      "Registers a predictor and trains it on its target time series."},
+    {"create-auto-predictor", "CreateAutoPredictor", create_auto_predictor_flags,
+     "Trains an AutoPredictor: per item, the model with the best "
+     "OptimizationMetric over the backtest windows."},
     {"describe-predictor", "DescribePredictor", predictor_arn_flags,
      "Describes a predictor."},
     {"get-accuracy-metrics", "GetAccuracyMetrics", predictor_arn_flags,

@@ -24,7 +24,7 @@
 #define FLUSH_BYTES (1u << 20)
 
 typedef struct predictor_data {
-    char name[64];
+    char name[HC_RESOURCE_NAME_MAX];
     char *arn;
     json_t *doc;
     hc_predictor_def def;
@@ -59,7 +59,7 @@ static int load_predictor(hc_service *svc, const char *arn, predictor_data *p,
         return hc_error_set(err, HC_ERR_IN_USE,
                             "The predictor %s is in status %s; it must be ACTIVE",
                             arn, status ? status : "unknown");
-    if ((rc = hc_predictor_def_parse(&p->def, json_object_get(p->doc, "_Request"),
+    if ((rc = hc_predictor_def_from_stored(&p->def, p->doc,
                                      err)))
         return rc;
     p->def_ready = 1;

@@ -428,8 +428,15 @@ json_t *hc_accuracy_metrics_json(const hc_predictor_def *def,
         start[w] = hc_step_start(def->freq, ws);
         end[w] = hc_step_start(def->freq, ws + (int64_t)def->horizon - 1);
     }
-    hc_accuracy_json_args a = {def->algorithm_arn, "mean", def->quantiles,
-                               def->nquantiles, pooled, start, end,
-                               (size_t)totals->nwindows};
-    return hc_accuracy_metrics_json_windows(&a);
+    hc_accuracy_json_args a = {def->algorithm_arn[0] ? def->algorithm_arn : NULL,
+                               "mean", def->quantiles, def->nquantiles, pooled,
+                               start, end, (size_t)totals->nwindows};
+    json_t *root = hc_accuracy_metrics_json_windows(&a);
+    if (root && def->automl) {
+        /* AutoPredictors: one model per item, chosen by this metric. */
+        json_object_set_new(root, "IsAutoPredictor", json_true());
+        json_object_set_new(root, "OptimizationMetric",
+                            json_string(hc_opt_metric_name(def->metric)));
+    }
+    return root;
 }

@@ -104,7 +104,7 @@ static int run_export(const hc_service *svc, const char *predictor,
         goto done;
     }
     if ((rc = hc_svc_load_predictor(svc, predictor, &doc, err)) ||
-        (rc = hc_predictor_def_parse(&def, json_object_get(doc, "_Request"), err)))
+        (rc = hc_predictor_def_from_stored(&def, doc, err)))
         goto done;
     path = hc_path2(pdir, "dataset.bin");
     if ((rc = hc_dataset_load(&ds, path, err)))
@@ -179,7 +179,7 @@ done:
 /* The work of a job, in this process or a detached one. */
 typedef struct job_work {
     hc_service *svc;
-    char predictor[64];
+    char predictor[HC_RESOURCE_NAME_MAX];
     char *path;   /* job.json */
     char *dest;
     char *prefix; /* <JobName>_<ExportTimestamp> */

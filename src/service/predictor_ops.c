@@ -8,6 +8,7 @@
 #include "export/evaluate.h"
 #include "hindcast/buf.h"
 #include "service/json_util.h"
+#include "service/token.h"
 #include "service/service_internal.h"
 #include "workspace/workspace.h"
 
@@ -30,24 +31,44 @@ static json_t *describe_doc(const hc_service *svc, const json_t *req,
     json_t *d = json_object();
     json_object_set_new(d, "PredictorArn", json_string(arn));
     json_object_set_new(d, "PredictorName", json_string(def->name));
-    json_object_set_new(d, "AlgorithmArn", json_string(def->algorithm_arn));
+    if (!def->automl)
+        json_object_set_new(d, "AlgorithmArn", json_string(def->algorithm_arn));
     json_object_set_new(d, "ForecastHorizon", json_integer((json_int_t)def->horizon));
     json_t *types = json_array();
     for (size_t i = 0; i < def->ntypes; i++)
         json_array_append_new(types, json_string(def->types[i]));
     json_object_set_new(d, "ForecastTypes", types);
-    json_object_set_new(d, "PerformAutoML", json_false());
-    json_object_set_new(d, "PerformHPO", json_false());
+    if (def->automl) {
+        json_object_set_new(d, "OptimizationMetric",
+                            json_string(hc_opt_metric_name(def->metric)));
+        json_object_set_new(d, "ForecastFrequency", json_string(hc_freq_name(def->freq)));
+        json_t *dims = json_array();
+        for (size_t i = 0; i < def->ndims; i++)
+            json_array_append_new(dims, json_string(def->dims[i]));
+        json_object_set_new(d, "ForecastDimensions", dims);
+        json_t *models = json_array();
+        for (int id = 1; id < 16; id++) {
+            const hc_model *m = hc_model_by_id((hc_algorithm)id);
+            if (m)
+                json_array_append_new(models, json_string(m->arn));
+        }
+        json_object_set_new(d, "HindcastCandidateAlgorithmArns", models);
+    } else {
+        json_object_set_new(d, "PerformAutoML", json_false());
+        json_object_set_new(d, "PerformHPO", json_false());
+    }
     json_object_set_new(d, "EvaluationParameters",
                         json_pack("{s:i,s:i}", "NumberOfBacktestWindows",
                                   def->nwindows, "BackTestWindowOffset",
                                   (json_int_t)hc_predictor_offset(def)));
-    json_t *fc = json_object_get(req, "FeaturizationConfig");
-    json_object_set_new(d, "FeaturizationConfig", json_deep_copy(fc));
+    json_t *fc = json_object_get(req, def->automl ? "DataConfig" : "FeaturizationConfig");
+    if (fc)
+        json_object_set_new(d, def->automl ? "DataConfig" : "FeaturizationConfig",
+                            json_deep_copy(fc));
     json_t *tts = json_deep_copy(json_object_get(req, "TargetTimeSeries"));
     json_object_set_new(tts, "Path", json_string(def->data_path));
     json_object_set_new(d, "TargetTimeSeries", tts);
-    json_object_set_new(d, "IsAutoPredictor", json_false());
+    json_object_set_new(d, "IsAutoPredictor", def->automl ? json_true() : json_false());
     json_object_set_new(d, "Status", json_string("CREATE_IN_PROGRESS"));
     json_object_set_new(d, "CreationTime", ju_time(now));
     json_object_set_new(d, "LastModificationTime", ju_time(now));
@@ -159,8 +180,69 @@ finish:
     return rc;
 }
 
+/* Crockford base32 ULID-style id: 10 characters of the creation time in
+ * milliseconds, 16 from a keyed hash of the name, so that an AutoPredictor's
+ * ARN is reproducible under SOURCE_DATE_EPOCH. */
+static void auto_predictor_id(const char *name, int64_t now, char out[27])
+{
+    static const char alphabet[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+    uint64_t ms = (uint64_t)now * 1000u;
+    for (int i = 9; i >= 0; i--) {
+        out[i] = alphabet[ms & 31u];
+        ms >>= 5;
+    }
+    static const uint8_t key[16] = "hindcast-autoid";
+    uint64_t h1 = hc_siphash24(key, name, strlen(name));
+    uint64_t h2 = hc_siphash24(key, &h1, sizeof h1);
+    for (int i = 0; i < 16; i++) {
+        uint64_t *h = i < 12 ? &h1 : &h2;
+        out[10 + i] = alphabet[*h & 31u];
+        *h >>= 5;
+    }
+    out[26] = '\0';
+}
+
+/* 1 when an AutoPredictor named `name` (any id) exists already. */
+static int auto_name_taken(const hc_service *svc, const char *name)
+{
+    char **paths = NULL;
+    size_t n = 0;
+    hc_error ignored;
+    int taken = 0;
+    if (hc_svc_list_predictor_docs(svc, &paths, &n, &ignored) != 0)
+        return 0;
+    size_t len = strlen(name);
+    for (size_t i = 0; i < n; i++) {
+        /* <root>/predictors/<name>_<26 chars>/predictor.json */
+        const char *end = strrchr(paths[i], '/');
+        const char *start = end;
+        while (start > paths[i] && start[-1] != '/')
+            start--;
+        if (end && (size_t)(end - start) == len + 27 && strncmp(start, name, len) == 0 &&
+            start[len] == '_')
+            taken = 1;
+    }
+    hc_free_paths(paths, n);
+    return taken;
+}
+
+static int create_predictor(hc_service *svc, const json_t *req, int automl,
+                            json_t **resp, hc_error *err);
+
 int hc_op_create_predictor(hc_service *svc, const json_t *req, json_t **resp,
                            hc_error *err)
+{
+    return create_predictor(svc, req, 0, resp, err);
+}
+
+int hc_op_create_auto_predictor(hc_service *svc, const json_t *req, json_t **resp,
+                                hc_error *err)
+{
+    return create_predictor(svc, req, 1, resp, err);
+}
+
+static int create_predictor(hc_service *svc, const json_t *req, int automl,
+                            json_t **resp, hc_error *err)
 {
     hc_predictor_def def;
     hc_dataset *ds = NULL;
@@ -170,13 +252,29 @@ int hc_op_create_predictor(hc_service *svc, const json_t *req, json_t **resp,
     memset(&w, 0, sizeof w);
     w.svc = svc;
     int lock_fd = -1;
-    int rc = hc_predictor_def_parse(&def, req, err);
+    int64_t now = hc_svc_now(svc);
+    char arn_name[HC_RESOURCE_NAME_MAX];
+    int rc = automl ? hc_predictor_def_parse_auto(&def, req, err)
+                    : hc_predictor_def_parse(&def, req, err);
     if (rc)
         goto done;
     if ((rc = hc_svc_parse_tags(req, &tags, err)))
         goto done;
-    arn = hc_svc_predictor_arn(svc, def.name);
-    w.dir = hc_svc_predictor_dir(svc, def.name);
+    if (automl) {
+        char id[27];
+        auto_predictor_id(def.name, now, id);
+        snprintf(arn_name, sizeof arn_name, "%s_%s", def.name, id);
+        if (auto_name_taken(svc, def.name)) {
+            rc = hc_error_set(err, HC_ERR_ALREADY_EXISTS,
+                              "An AutoPredictor named %s already exists",
+                              def.name);
+            goto done;
+        }
+    } else {
+        snprintf(arn_name, sizeof arn_name, "%s", def.name);
+    }
+    arn = hc_svc_predictor_arn(svc, arn_name);
+    w.dir = hc_svc_predictor_dir(svc, arn_name);
     parent = hc_path2(svc->root, "predictors");
     w.path = w.dir ? hc_path2(w.dir, "predictor.json") : NULL;
     if (!arn || !w.dir || !parent || !w.path) {
@@ -210,7 +308,7 @@ int hc_op_create_predictor(hc_service *svc, const json_t *req, json_t **resp,
                                 strerror(errno));
         goto done;
     }
-    w.doc = describe_doc(svc, req, &def, arn, tags, hc_svc_now(svc));
+    w.doc = describe_doc(svc, req, &def, arn, tags, now);
     tags = NULL;
     json_object_set_new(w.doc, "Status", json_string("CREATE_PENDING"));
     rc = hc_ws_write_json(w.path, w.doc, err);
@@ -271,7 +369,7 @@ static int predictor_from_request(hc_service *svc, const json_t *req,
 int hc_op_describe_predictor(hc_service *svc, const json_t *req, json_t **resp,
                              hc_error *err)
 {
-    char name[64];
+    char name[HC_RESOURCE_NAME_MAX];
     json_t *doc = NULL;
     int rc = predictor_from_request(svc, req, name, sizeof name, &doc, err);
     if (rc == 0)
@@ -283,7 +381,7 @@ int hc_op_describe_predictor(hc_service *svc, const json_t *req, json_t **resp,
 int hc_op_get_accuracy_metrics(hc_service *svc, const json_t *req, json_t **resp,
                                hc_error *err)
 {
-    char name[64];
+    char name[HC_RESOURCE_NAME_MAX];
     json_t *doc = NULL;
     int rc = predictor_from_request(svc, req, name, sizeof name, &doc, err);
     if (rc)

@@ -54,7 +54,7 @@ int hc_svc_resolve_arn(const hc_service *svc, const char *arn,
         memcpy(out->predictor, p, (size_t)(slash - p));
         out->predictor[slash - p] = '\0';
         snprintf(out->job, sizeof out->job, "%s", slash + 1);
-        if (hc_validate_name(out->predictor, "p", NULL) != 0 ||
+        if (!hc_resource_name_ok(out->predictor) ||
             hc_validate_name(out->job, "j", NULL) != 0)
             return not_found(arn, err);
         out->kind = HC_RES_JOB;
@@ -65,7 +65,7 @@ int hc_svc_resolve_arn(const hc_service *svc, const char *arn,
         const char *marker = strstr(arn, ":predictor/");
         const char *name = marker ? marker + strlen(":predictor/") : "";
         if (!marker || strlen(name) >= sizeof out->predictor ||
-            hc_validate_name(name, "p", NULL) != 0)
+            !hc_resource_name_ok(name))
             return not_found(arn, err);
         snprintf(out->predictor, sizeof out->predictor, "%s", name);
         out->kind = HC_RES_PREDICTOR;

@@ -20,6 +20,7 @@ static const struct {
     hc_operation_fn fn;
 } operations[] = {
     {"CreatePredictor", hc_op_create_predictor},
+    {"CreateAutoPredictor", hc_op_create_auto_predictor},
     {"DescribePredictor", hc_op_describe_predictor},
     {"GetAccuracyMetrics", hc_op_get_accuracy_metrics},
     {"CreatePredictorBacktestExportJob", hc_op_create_export_job},
@@ -198,7 +199,7 @@ int hc_svc_predictor_name(const hc_service *svc, const char *arn,
     const char *slash = strstr(arn, ":predictor/");
     const char *candidate = slash ? slash + strlen(":predictor/") : "";
     char *expected = NULL;
-    if (slash && strlen(candidate) < cap && hc_validate_name(candidate, "name", NULL) == 0)
+    if (slash && strlen(candidate) < cap && hc_resource_name_ok(candidate))
         expected = hc_svc_predictor_arn(svc, candidate);
     if (!expected || strcmp(expected, arn) != 0) {
         free(expected);

@@ -69,7 +69,7 @@ typedef enum hc_resource_kind {
 /* A resolved ARN: its kind, names and the JSON document's path. */
 typedef struct hc_resource {
     hc_resource_kind kind;
-    char predictor[64];
+    char predictor[HC_RESOURCE_NAME_MAX];
     char job[64];
     char *doc_path; /* malloc'd */
     char *dir;      /* malloc'd */
@@ -123,6 +123,8 @@ int hc_svc_detach(const hc_service *svc, const char *path, json_t *doc,
 /* Operations. */
 int hc_op_create_predictor(hc_service *svc, const json_t *req, json_t **resp,
                            hc_error *err);
+int hc_op_create_auto_predictor(hc_service *svc, const json_t *req,
+                                json_t **resp, hc_error *err);
 int hc_op_describe_predictor(hc_service *svc, const json_t *req, json_t **resp,
                              hc_error *err);
 int hc_op_get_accuracy_metrics(hc_service *svc, const json_t *req,
