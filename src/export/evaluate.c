@@ -433,8 +433,9 @@ json_t *hc_accuracy_metrics_json(const hc_predictor_def *def,
                                start, end, (size_t)totals->nwindows};
     json_t *root = hc_accuracy_metrics_json_windows(&a);
     if (root && def->automl) {
-        /* AutoPredictors: one model per item, chosen by this metric. */
-        json_object_set_new(root, "IsAutoPredictor", json_true());
+        /* One model per item, chosen by this metric. */
+        json_object_set_new(root, "IsAutoPredictor",
+                            def->auto_predictor ? json_true() : json_false());
         json_object_set_new(root, "OptimizationMetric",
                             json_string(hc_opt_metric_name(def->metric)));
     }

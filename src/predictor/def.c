@@ -514,21 +514,37 @@ int hc_predictor_def_parse(hc_predictor_def *def, const json_t *req,
         return rc;
     if ((rc = ju_get_string(req, "AlgorithmArn", "AlgorithmArn", 0, &algo, err)))
         return rc;
-    if (automl)
-        return invalid(err, "PerformAutoML is not supported yet: give an "
-                            "AlgorithmArn (supported: see "
-                            "describe-predictor's AlgorithmArn list in the README)");
-    if (!algo)
-        return invalid(err, "AlgorithmArn is required when PerformAutoML is "
-                            "false");
-    if ((rc = hc_validate_arn(algo, "algorithmArn", err)))
+    const char *metric = NULL;
+    if ((rc = ju_get_string(req, "OptimizationMetric", "OptimizationMetric", 0,
+                            &metric, err)))
         return rc;
-    def->model = hc_model_by_arn(algo);
-    if (!def->model)
-        return hc_error_set(err, HC_ERR_INVALID_INPUT,
-                            "AlgorithmArn '%s' is not supported. Supported "
-                            "algorithms: %s", algo, hc_model_supported_arns());
-    snprintf(def->algorithm_arn, sizeof def->algorithm_arn, "%s", algo);
+    if (automl) {
+        /* Legacy AutoML: like an AutoPredictor, the best model per item. */
+        if (algo)
+            return invalid(err, "AlgorithmArn must not be given when "
+                                "PerformAutoML is true");
+        def->automl = 1;
+        def->metric = HC_OPT_AVG_WQL;
+        if (metric && hc_opt_metric_parse(metric, &def->metric) != 0)
+            return hc_error_set(err, HC_ERR_INVALID_INPUT,
+                                "1 validation error detected: Value '%s' at "
+                                "'optimizationMetric' failed to satisfy "
+                                "constraint: Member must satisfy enum value set: "
+                                "[WAPE, RMSE, AverageWeightedQuantileLoss, MASE, "
+                                "MAPE]", metric);
+    } else {
+        if (!algo)
+            return invalid(err, "AlgorithmArn is required when PerformAutoML is "
+                                "false");
+        if ((rc = hc_validate_arn(algo, "algorithmArn", err)))
+            return rc;
+        def->model = hc_model_by_arn(algo);
+        if (!def->model)
+            return hc_error_set(err, HC_ERR_INVALID_INPUT,
+                                "AlgorithmArn '%s' is not supported. Supported "
+                                "algorithms: %s", algo, hc_model_supported_arns());
+        snprintf(def->algorithm_arn, sizeof def->algorithm_arn, "%s", algo);
+    }
 
     long long horizon = 0;
     if ((rc = ju_get_int(req, "ForecastHorizon", "ForecastHorizon", 1, &horizon,
@@ -674,6 +690,18 @@ const char *hc_opt_metric_name(hc_opt_metric m)
     }
 }
 
+int hc_opt_metric_parse(const char *text, hc_opt_metric *out)
+{
+    static const hc_opt_metric all[] = {HC_OPT_WAPE, HC_OPT_RMSE, HC_OPT_AVG_WQL,
+                                        HC_OPT_MASE, HC_OPT_MAPE};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+        if (strcmp(text, hc_opt_metric_name(all[i])) == 0) {
+            *out = all[i];
+            return 0;
+        }
+    return -1;
+}
+
 static const char *const auto_request_members[] = {
     "PredictorName", "ForecastHorizon", "ForecastTypes", "ForecastDimensions",
     "ForecastFrequency", "DataConfig", "EncryptionConfig",
@@ -712,23 +740,12 @@ int hc_predictor_def_parse_auto(hc_predictor_def *def, const json_t *req,
                             &metric, err)))
         return rc;
     hc_opt_metric m = HC_OPT_AVG_WQL;
-    if (metric) {
-        static const hc_opt_metric all[] = {HC_OPT_WAPE, HC_OPT_RMSE, HC_OPT_AVG_WQL,
-                                            HC_OPT_MASE, HC_OPT_MAPE};
-        int found = 0;
-        for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
-            if (strcmp(metric, hc_opt_metric_name(all[i])) == 0) {
-                m = all[i];
-                found = 1;
-            }
-        if (!found)
-            return hc_error_set(err, HC_ERR_INVALID_INPUT,
-                                "1 validation error detected: Value '%s' at "
-                                "'optimizationMetric' failed to satisfy "
-                                "constraint: Member must satisfy enum value set: "
-                                "[WAPE, RMSE, AverageWeightedQuantileLoss, MASE, "
-                                "MAPE]", metric);
-    }
+    if (metric && hc_opt_metric_parse(metric, &m) != 0)
+        return hc_error_set(err, HC_ERR_INVALID_INPUT,
+                            "1 validation error detected: Value '%s' at "
+                            "'optimizationMetric' failed to satisfy constraint: "
+                            "Member must satisfy enum value set: [WAPE, RMSE, "
+                            "AverageWeightedQuantileLoss, MASE, MAPE]", metric);
     const char *freq = NULL;
     if ((rc = ju_get_string(req, "ForecastFrequency", "ForecastFrequency", 1, &freq,
                             err)))
@@ -809,6 +826,7 @@ int hc_predictor_def_parse_auto(hc_predictor_def *def, const json_t *req,
     }
     if (rc == 0) {
         def->automl = 1;
+        def->auto_predictor = 1;
         def->metric = m;
         def->model = NULL;
         def->algorithm_arn[0] = '\0';

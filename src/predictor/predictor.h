@@ -37,7 +37,9 @@ typedef struct hc_predictor_def {
     char name[HC_RESOURCE_NAME_MAX];
     char algorithm_arn[260];
     const hc_model *model;           /* NULL for an AutoPredictor */
-    int automl;                      /* AutoPredictor: best model per item */
+    int automl;                      /* best model per item (AutoPredictor or
+                                        PerformAutoML) */
+    int auto_predictor;              /* created by CreateAutoPredictor */
     hc_opt_metric metric;
     size_t horizon;
     size_t ntypes;
@@ -81,6 +83,9 @@ int hc_predictor_def_parse_auto(hc_predictor_def *def, const json_t *request,
  * by the parser matching IsAutoPredictor). */
 int hc_predictor_def_from_stored(hc_predictor_def *def, const json_t *doc,
                                  hc_error *err);
+
+/* OptimizationMetric text -> value; 0 or -1. */
+int hc_opt_metric_parse(const char *text, hc_opt_metric *out);
 
 /* "AverageWeightedQuantileLoss", "WAPE", ... */
 const char *hc_opt_metric_name(hc_opt_metric m);

@@ -38,7 +38,19 @@ static json_t *describe_doc(const hc_service *svc, const json_t *req,
     for (size_t i = 0; i < def->ntypes; i++)
         json_array_append_new(types, json_string(def->types[i]));
     json_object_set_new(d, "ForecastTypes", types);
-    if (def->automl) {
+    if (def->automl && !def->auto_predictor) {
+        json_object_set_new(d, "PerformAutoML", json_true());
+        json_object_set_new(d, "PerformHPO", json_false());
+        json_object_set_new(d, "OptimizationMetric",
+                            json_string(hc_opt_metric_name(def->metric)));
+        json_t *models = json_array();
+        for (int id = 1; id < 16; id++) {
+            const hc_model *m = hc_model_by_id((hc_algorithm)id);
+            if (m)
+                json_array_append_new(models, json_string(m->arn));
+        }
+        json_object_set_new(d, "AutoMLAlgorithmArns", models);
+    } else if (def->automl) {
         json_object_set_new(d, "OptimizationMetric",
                             json_string(hc_opt_metric_name(def->metric)));
         json_object_set_new(d, "ForecastFrequency", json_string(hc_freq_name(def->freq)));
@@ -61,14 +73,15 @@ static json_t *describe_doc(const hc_service *svc, const json_t *req,
                         json_pack("{s:i,s:i}", "NumberOfBacktestWindows",
                                   def->nwindows, "BackTestWindowOffset",
                                   (json_int_t)hc_predictor_offset(def)));
-    json_t *fc = json_object_get(req, def->automl ? "DataConfig" : "FeaturizationConfig");
+    const char *config = def->auto_predictor ? "DataConfig" : "FeaturizationConfig";
+    json_t *fc = json_object_get(req, config);
     if (fc)
-        json_object_set_new(d, def->automl ? "DataConfig" : "FeaturizationConfig",
-                            json_deep_copy(fc));
+        json_object_set_new(d, config, json_deep_copy(fc));
     json_t *tts = json_deep_copy(json_object_get(req, "TargetTimeSeries"));
     json_object_set_new(tts, "Path", json_string(def->data_path));
     json_object_set_new(d, "TargetTimeSeries", tts);
-    json_object_set_new(d, "IsAutoPredictor", def->automl ? json_true() : json_false());
+    json_object_set_new(d, "IsAutoPredictor",
+                        def->auto_predictor ? json_true() : json_false());
     json_object_set_new(d, "Status", json_string("CREATE_IN_PROGRESS"));
     json_object_set_new(d, "CreationTime", ju_time(now));
     json_object_set_new(d, "LastModificationTime", ju_time(now));

@@ -113,4 +113,22 @@ hc get-accuracy-metrics --predictor-arn "$arn" >acc.json
 [ "$(json_get acc.json '(d["IsAutoPredictor"], d["OptimizationMetric"], "AlgorithmArn" in d["PredictorEvaluationResults"][0])')" = "(True, 'RMSE', False)" ] ||
     fail "get-accuracy-metrics of an AutoPredictor: $(head -c 300 acc.json)"
 pass "describe-predictor counts the choices; get-accuracy-metrics marks the AutoPredictor"
+# Legacy CreatePredictor with PerformAutoML makes the same per-item choices.
+python3 - c1.json >legacy.json <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+r["PredictorName"] = "legacy"
+del r["AlgorithmArn"]
+r["PerformAutoML"] = True
+r["OptimizationMetric"] = "RMSE"
+print(json.dumps(r))
+PY
+hc create-predictor --cli-input-json file://legacy.json >/dev/null
+hc describe-predictor --predictor-arn arn:aws:forecast:us-east-1:000000000000:predictor/legacy >dl.json
+[ "$(json_get dl.json '(d["PerformAutoML"], d["IsAutoPredictor"], "AlgorithmArn" in d, len(d["AutoMLAlgorithmArns"]) >= 3)')" = "(True, False, False, True)" ] ||
+    fail "PerformAutoML predictor description"
+export_job legacyexp legacy legacy >/dev/null
+diff <(tail -q -n +2 s3/auto/forecasted-values/*.csv) <(tail -q -n +2 s3/legacy/forecasted-values/*.csv) >/dev/null ||
+    fail "PerformAutoML forecasts differ from the AutoPredictor's"
+pass "create-predictor with PerformAutoML chooses per item like the AutoPredictor"
 finish
