@@ -187,31 +187,9 @@ typedef struct job_work {
     hc_error err;
 } job_work;
 
-/* Moves the job to `status` unless StopResource got there first (then the
- * stop wins unless the export already finished). Under the lock. */
 static int transition(job_work *w, const char *status, const char *message)
 {
-    int fd = -1;
-    hc_error err;
-    int rc = hc_ws_lock(w->svc->root, &fd, &err);
-    if (rc)
-        return rc;
-    json_t *cur = NULL;
-    if (hc_ws_read_json(w->path, &cur, &err) == 0) {
-        const char *now = json_string_value(json_object_get(cur, "Status"));
-        if (now && strcmp(now, "CREATE_STOPPING") == 0 &&
-            strcmp(status, "CREATE_IN_PROGRESS") == 0)
-            status = "CREATE_STOPPING";
-        json_decref(w->doc);
-        w->doc = cur;
-    }
-    if (strcmp(status, "CREATE_IN_PROGRESS") && strcmp(status, "CREATE_STOPPING"))
-        hc_svc_clear_worker(w->doc);
-    else
-        hc_svc_set_worker(w->doc, (long)getpid());
-    rc = hc_svc_save_status(w->svc, w->path, w->doc, status, message, &err);
-    hc_ws_unlock(fd);
-    return rc;
+    return hc_svc_transition(w->svc, w->path, &w->doc, status, message, NULL);
 }
 
 static int do_job(void *p)

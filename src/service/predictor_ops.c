@@ -124,34 +124,11 @@ typedef struct train_work {
     hc_error err;
 } train_work;
 
-/* As for export jobs: a StopResource that arrived first keeps its
- * CREATE_STOPPING; terminal states clear the worker pid. Under the lock. */
 static int predictor_transition(train_work *w, const char *status,
                                 const char *message)
 {
-    int fd = -1;
-    hc_error err;
-    int rc = hc_ws_lock(w->svc->root, &fd, &err);
-    if (rc)
-        return rc;
-    json_t *cur = NULL;
-    if (hc_ws_read_json(w->path, &cur, &err) == 0) {
-        const char *now = json_string_value(json_object_get(cur, "Status"));
-        if (now && strcmp(now, "CREATE_STOPPING") == 0 &&
-            strcmp(status, "CREATE_IN_PROGRESS") == 0)
-            status = "CREATE_STOPPING";
-        /* Keep what this process added (training summary) over the file. */
-        json_object_update_missing(w->doc, cur);
-        json_object_set(w->doc, "_Tags", json_object_get(cur, "_Tags"));
-        json_decref(cur);
-    }
-    if (strcmp(status, "CREATE_IN_PROGRESS") && strcmp(status, "CREATE_STOPPING"))
-        hc_svc_clear_worker(w->doc);
-    else
-        hc_svc_set_worker(w->doc, (long)getpid());
-    rc = hc_svc_save_status(w->svc, w->path, w->doc, status, message, &err);
-    hc_ws_unlock(fd);
-    return rc;
+    static const char *const owned[] = {"HindcastTrainingSummary", NULL};
+    return hc_svc_transition(w->svc, w->path, &w->doc, status, message, owned);
 }
 
 static int do_training(void *p)

@@ -105,6 +105,39 @@ int hc_svc_save_status(const hc_service *svc, const char *path, json_t *doc,
     return hc_ws_write_json(path, doc, err);
 }
 
+int hc_svc_transition(const hc_service *svc, const char *path, json_t **doc,
+                      const char *status, const char *message,
+                      const char *const *owned)
+{
+    int fd = -1;
+    hc_error err;
+    int rc = hc_ws_lock(svc->root, &fd, &err);
+    if (rc)
+        return rc;
+    json_t *cur = NULL;
+    if (hc_ws_read_json(path, &cur, &err) == 0) {
+        const char *now = json_string_value(json_object_get(cur, "Status"));
+        /* A StopResource that got there first keeps its CREATE_STOPPING. */
+        if (now && strcmp(now, "CREATE_STOPPING") == 0 &&
+            strcmp(status, "CREATE_IN_PROGRESS") == 0)
+            status = "CREATE_STOPPING";
+        for (size_t i = 0; owned && owned[i]; i++) {
+            json_t *mine = json_object_get(*doc, owned[i]);
+            if (mine)
+                json_object_set(cur, owned[i], mine);
+        }
+        json_decref(*doc);
+        *doc = cur;
+    }
+    if (strcmp(status, "CREATE_IN_PROGRESS") && strcmp(status, "CREATE_STOPPING"))
+        hc_svc_clear_worker(*doc);
+    else
+        hc_svc_set_worker(*doc, (long)getpid());
+    rc = hc_svc_save_status(svc, path, *doc, status, message, &err);
+    hc_ws_unlock(fd);
+    return rc;
+}
+
 void hc_svc_remove_temporaries(const char *dest, const char *prefix)
 {
     static const char *const folders[] = {"forecasted-values",

@@ -95,6 +95,15 @@ int hc_svc_load_settled(const hc_service *svc, const char *path,
 int hc_svc_save_status(const hc_service *svc, const char *path, json_t *doc,
                        const char *status, const char *message, hc_error *err);
 
+/* A worker's status change, under the lock: *doc is replaced by the file's
+ * current document (tags changed meanwhile survive) with the members named
+ * in `owned` (NULL-terminated, may be NULL) taken from the worker's copy.
+ * A StopResource that arrived first keeps CREATE_STOPPING over
+ * CREATE_IN_PROGRESS; terminal states clear the worker. */
+int hc_svc_transition(const hc_service *svc, const char *path, json_t **doc,
+                      const char *status, const char *message,
+                      const char *const *owned);
+
 /* 1 for CREATE_PENDING, CREATE_IN_PROGRESS, CREATE_STOPPING. */
 int hc_status_in_progress(const char *status);
 
