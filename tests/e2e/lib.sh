@@ -56,12 +56,14 @@ predictor_request() {
     local offset=${8:-}
     local eval="\"NumberOfBacktestWindows\": $windows"
     [ -n "$offset" ] && eval="$eval, \"BackTestWindowOffset\": $offset"
+    local arn="arn:hindcast:::algorithm/$algo"
+    case $algo in arn:*) arn=$algo ;; esac # a full ARN (Amazon's algorithms)
     local typelist
     typelist=$(python3 -c 'import json,sys; print(json.dumps(sys.argv[1].split(",")))' "$types")
     cat <<JSON
 {
   "PredictorName": "$name",
-  "AlgorithmArn": "arn:hindcast:::algorithm/$algo",
+  "AlgorithmArn": "$arn",
   "ForecastHorizon": $horizon,
   "ForecastTypes": $typelist,
   "EvaluationParameters": {$eval},
@@ -86,8 +88,8 @@ ROLE=arn:aws:iam::000000000000:role/hindcast
 export_job() {
     local job=$1 predictor=$2 dest=$3
     shift 3
-    hc "$@" create-predictor-backtest-export-job \
+    hc create-predictor-backtest-export-job \
         --predictor-backtest-export-job-name "$job" \
         --predictor-arn "arn:aws:forecast:us-east-1:000000000000:predictor/$predictor" \
-        --destination "S3Config={Path=s3://$dest,RoleArn=$ROLE}"
+        --destination "S3Config={Path=s3://$dest,RoleArn=$ROLE}" "$@"
 }
