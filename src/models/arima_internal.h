@@ -84,9 +84,10 @@ double arima_css(const double *w, size_t nw, const double *phi, int np,
 typedef struct arima_kalman_ws {
     int rmax;
     double *buf; /* everything below lives in buf */
-    double *a, *P, *Pf, *col, *R, *T;
+    double *a, *P, *Pf, *col, *R, *T, *K, *W, *TW;
     double *A, *B, *G, *C, *M, *gam, *rhs, *psi, *sys;
     int *ipiv;
+    int *tnz, *rnz; /* nonzero positions of T's first column and of R */
 } arima_kalman_ws;
 
 int arima_kalman_ws_init(arima_kalman_ws *ws, int rmax);

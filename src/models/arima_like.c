@@ -76,19 +76,24 @@ int arima_kalman_ws_init(arima_kalman_ws *ws, int rmax)
     size_t r = (size_t)(rmax < 1 ? 1 : rmax);
     size_t r2 = r * r;
     size_t nsys = (r + 1) * (r + 1);
-    size_t total = 5 * r + 8 * r2 + 2 * (r + 1) + (2 * r + 2) + nsys;
+    size_t total = 8 * r + 8 * r2 + 2 * (r + 1) + (2 * r + 2) + nsys;
     ws->buf = malloc(total * sizeof *ws->buf);
     ws->ipiv = malloc((r + 1) * sizeof *ws->ipiv);
-    if (!ws->buf || !ws->ipiv) {
+    ws->tnz = malloc(2 * r * sizeof *ws->tnz);
+    if (!ws->buf || !ws->ipiv || !ws->tnz) {
         arima_kalman_ws_free(ws);
         return -1;
     }
     ws->rmax = (int)r;
+    ws->rnz = ws->tnz + r;
     double *b = ws->buf;
     ws->a = b, b += r;
     ws->col = b, b += r;
     ws->R = b, b += r;
     ws->T = b, b += r;
+    ws->K = b, b += r;
+    ws->W = b, b += r;
+    ws->TW = b, b += r;
     b += r; /* spare */
     ws->P = b, b += r2;
     ws->Pf = b, b += r2;
@@ -111,6 +116,7 @@ void arima_kalman_ws_free(arima_kalman_ws *ws)
         return;
     free(ws->buf);
     free(ws->ipiv);
+    free(ws->tnz);
     memset(ws, 0, sizeof *ws);
 }
 
@@ -207,16 +213,55 @@ int arima_stationary_cov(const double *phi, int np, const double *theta,
 }
 
 /* Pn = T Pf T' + R R' for the companion T, with the filtered covariance
- * Pf = P - c c' / F (c = P's first column) formed on the fly: with
- * phi_i = T[i] and rows and columns beyond r zero,
- *   Pn[i][j] = phi_i phi_j Pf[0][0] + phi_i Pf[0][j+1] + phi_j Pf[i+1][0]
- *            + Pf[i+1][j+1] + R_i R_j.
- * One structured O(r^2) pass (a general dgemm would cost O(r^3), and no
- * BLAS routine knows the companion structure). invF = 0 means no update
- * (a missing observation). */
+ * Pf = P - c c' / F (c = P's first column, invF = 1/F, 0 for no update)
+ * formed on the fly: with phi_i = T[i] and rows and columns beyond r zero,
+ *   Pn[i][j] = Pf[i+1][j+1] + R_i R_j + phi_i Pf[0][j+1] + phi_j Pf[i+1][0]
+ *            + phi_i phi_j Pf[0][0].
+ * The shift is one pass over the matrix; the other terms touch only the
+ * rows and columns where phi or R is nonzero (tnz, rnz), few for seasonal
+ * models whose r is large. No BLAS routine knows the companion structure,
+ * and a general product would cost O(r^3). */
 static void predict_cov(int r, const double *T, const double *R,
+                        const int *tnz, int ntnz, const int *rnz, int nrnz,
                         const double *P, const double *c, double invF,
                         double *Pn)
+{
+    /* g[j] = Pf[0][j+1] (= Pf[j+1][0]), f00 = Pf[0][0]. */
+    double g[2 * ARIMA_MAX_M * ARIMA_MAX_SPQ + ARIMA_MAX_PQ + 2];
+    double f00 = P[0] - c[0] * c[0] * invF;
+    for (int j = 0; j + 1 < r; j++)
+        g[j] = P[j + 1] - c[0] * c[j + 1] * invF;
+    g[r - 1] = 0.0;
+    for (int i = 0; i + 1 < r; i++) {
+        const double *prow = P + (i + 1) * r + 1;
+        double ci = c[i + 1] * invF;
+        double *out = Pn + i * r;
+        for (int j = 0; j + 1 < r; j++)
+            out[j] = prow[j] - ci * c[j + 1];
+        out[r - 1] = 0.0;
+    }
+    for (int j = 0; j < r; j++)
+        Pn[(r - 1) * r + j] = 0.0;
+    for (int x = 0; x < nrnz; x++)
+        for (int y = 0; y < nrnz; y++)
+            Pn[rnz[x] * r + rnz[y]] += R[rnz[x]] * R[rnz[y]];
+    for (int x = 0; x < ntnz; x++) {
+        int i = tnz[x];
+        double ti = T[i];
+        for (int j = 0; j < r; j++) {
+            Pn[i * r + j] += ti * g[j];
+            Pn[j * r + i] += ti * g[j];
+        }
+        for (int y = 0; y < ntnz; y++)
+            Pn[i * r + tnz[y]] += ti * T[tnz[y]] * f00;
+    }
+}
+
+/* The same product in one fused pass over the whole matrix: faster when r
+ * is small (every row has work to do). */
+static void predict_cov_dense(int r, const double *T, const double *R,
+                              const double *P, const double *c, double invF,
+                              double *Pn)
 {
 #define PF(i, j) (P[(i) * r + (j)] - c[i] * c[j] * invF)
     double f00 = PF(0, 0);
@@ -237,12 +282,81 @@ static void predict_cov(int r, const double *T, const double *R,
 #undef PF
 }
 
+/* Below this state dimension the fused dense pass wins. */
+#define SPARSE_MIN_R 16
+
 static inline void predict_state(int r, const double *T, double *a)
 {
     double a0 = a[0];
     for (int i = 0; i + 1 < r; i++)
         a[i] = T[i] * a0 + a[i + 1];
     a[r - 1] = T[r - 1] * a0;
+}
+
+/* The filter by the Chandrasekhar recursions (Morf, Sidhu & Kailath 1974;
+ * Herbst 2015): started at the stationary covariance, the change
+ * P_{t+1} - P_t of the predicted covariance keeps rank one,
+ * W_t M_t W_t', so instead of the r x r Riccati update
+ *   F_{t+1} = F_t + (Z W_t)^2 M_t
+ *   K_{t+1} = (K_t F_t + T W_t M_t Z W_t) / F_{t+1}
+ *   M_{t+1} = M_t + (M_t Z W_t)^2 / F_t
+ *   W_{t+1} = T W_t - K_{t+1} Z W_t
+ * (K the gain of the predicted state, a_{t+1} = T a_t + K_t v_t) cost O(r)
+ * a step, W_1 = K_1, M_1 = -F_1. Every step must be an update, so series
+ * with missing values take the covariance form below. */
+static int kalman_chandrasekhar(const double *w, size_t nw, int r,
+                                arima_kalman_ws *ws, arima_kalman_out *out,
+                                double *resid, double *pred)
+{
+    double *a = ws->a, *K = ws->K, *W = ws->W, *TW = ws->TW;
+    const double *T = ws->T, *P0 = ws->P;
+    double F = P0[0];
+    if (!(F >= 0.5) || !isfinite(F))
+        return -1;
+    for (int i = 0; i < r; i++) {
+        K[i] = (T[i] * P0[0] + (i + 1 < r ? P0[(i + 1) * r] : 0.0)) / F;
+        W[i] = K[i];
+        a[i] = 0.0;
+    }
+    double M = -F;
+    double ssq = 0.0, sumlog = 0.0, prodF = 1.0;
+    for (size_t t = 0; t < nw; t++) {
+        if (pred)
+            pred[t] = a[0];
+        if (!(F >= 0.5) || !isfinite(F))
+            return -1; /* F >= 1 in exact arithmetic */
+        double v = w[t] - a[0];
+        ssq += v * v / F;
+        prodF *= F;
+        if (prodF > 1e200) {
+            sumlog += log(prodF);
+            prodF = 1.0;
+        }
+        if (resid)
+            resid[t] = v / sqrt(F);
+        predict_state(r, T, a);
+        for (int i = 0; i < r; i++)
+            a[i] += K[i] * v;
+        double w0 = W[0];
+        for (int i = 0; i + 1 < r; i++)
+            TW[i] = T[i] * w0 + W[i + 1];
+        TW[r - 1] = T[r - 1] * w0;
+        double Mw0 = M * w0;
+        double Fn = F + w0 * Mw0;
+        for (int i = 0; i < r; i++) {
+            K[i] = (K[i] * F + TW[i] * Mw0) / Fn;
+            W[i] = TW[i] - K[i] * w0;
+        }
+        M += Mw0 * Mw0 / F;
+        F = Fn;
+    }
+    sumlog += log(prodF);
+    if (!isfinite(ssq) || !isfinite(sumlog))
+        return -1;
+    out->ssq = ssq;
+    out->sumlog = sumlog;
+    out->nu = nw;
+    return 0;
 }
 
 int arima_kalman(const double *w, size_t nw, const double *phi, int np,
@@ -257,10 +371,24 @@ int arima_kalman(const double *w, size_t nw, const double *phi, int np,
         return -1;
     double *a = ws->a, *P = ws->P, *Pn = ws->Pf, *col = ws->col;
     double *T = ws->T, *R = ws->R;
+    int *tnz = ws->tnz, *rnz = ws->rnz, ntnz = 0, nrnz = 0;
     for (int i = 0; i < r; i++) {
         T[i] = i < np ? phi[i] : 0.0;
         R[i] = i == 0 ? 1.0 : (i <= nq ? theta[i - 1] : 0.0);
         a[i] = 0.0;
+        if (T[i] != 0.0)
+            tnz[ntnz++] = i;
+        if (R[i] != 0.0)
+            rnz[nrnz++] = i;
+    }
+    int has_nan = 0;
+    for (size_t t = 0; t < nw && !has_nan; t++)
+        has_nan = isnan(w[t]);
+    if (!has_nan) {
+        int rc = kalman_chandrasekhar(w, nw, r, ws, out, resid, pred);
+        if (rc == 0 && state)
+            memcpy(state, a, (size_t)r * sizeof *state);
+        return rc;
     }
     double ssq = 0.0, sumlog = 0.0;
     /* log F_t is accumulated as a product, taken to logs in batches: F_t
@@ -327,7 +455,11 @@ int arima_kalman(const double *w, size_t nw, const double *phi, int np,
         }
         predict_state(r, T, a);
         if (!steady) {
-            predict_cov(r, T, R, P, col, invF, Pn);
+            if (r < SPARSE_MIN_R)
+                predict_cov_dense(r, T, R, P, col, invF, Pn);
+            else
+                predict_cov(r, T, R, tnz, ntnz, rnz, nrnz, P, col, invF,
+                            Pn);
             double *tmp = P;
             P = Pn;
             Pn = tmp;
