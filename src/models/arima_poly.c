@@ -87,7 +87,7 @@ static int min_root_trim(const double *c, int k, int sign, double trim,
     *out = 2.0;
     if (last == 0)
         return 0;
-    double a[MAX_DEG], wr[MAX_DEG], wi[MAX_DEG];
+    double a[MAX_DEG] = {0}, wr[MAX_DEG], wi[MAX_DEG];
     if (last > MAX_DEG)
         return -1;
     for (int j = 0; j < last; j++)
