@@ -619,6 +619,39 @@ START_TEST(constant_missing_and_short)
 }
 END_TEST
 
+START_TEST(degenerate_differences)
+{
+    /* y = 3 + 2t: one difference is constant, so auto.arima gives
+     * ARIMA(0,1,0) with its drift fixed at the mean difference 2: the line
+     * continues, 61 -> 63, 65, 67, with no spread. */
+    double y[30];
+    for (int t = 0; t < 30; t++)
+        y[t] = 3.0 + 2.0 * t;
+    hc_fitted f = fit_series(y, 30, 1);
+    ck_assert(f.params[3] == 1.0 && f.params[8] == 2.0);
+    hc_forecast_request req = {3, 2, taus, 0};
+    double mean[3], q[6];
+    hc_error err;
+    ck_assert_int_eq(hc_model_forecast(&f, &req, mean, q, &err), 0);
+    for (int h = 0; h < 3; h++) {
+        near(mean[h], 63.0 + 2.0 * h, 1e-12);
+        near(q[3 + h], mean[h], 1e-12);
+    }
+    hc_fitted_clear(&f);
+    /* A pattern repeating every 12 values: the seasonal difference is
+     * zero, ARIMA(0,0,0)(0,1,0)_12 with drift 0: the last season repeats. */
+    double s[60];
+    for (int t = 0; t < 60; t++)
+        s[t] = 10.0 + 1.5 * (t % 12);
+    f = fit_series(s, 60, 12);
+    ck_assert(f.params[1] == 12.0 && f.params[6] == 1.0);
+    ck_assert_int_eq(hc_model_forecast(&f, &req, mean, q, &err), 0);
+    for (int h = 0; h < 3; h++)
+        near(mean[h], 10.0 + 1.5 * h, 1e-12);
+    hc_fitted_clear(&f);
+}
+END_TEST
+
 START_TEST(fit_is_deterministic)
 {
     enum { N = 200 };
@@ -672,6 +705,7 @@ static Suite *arima_suite(void)
     tcase_add_test(tc, fit_recovers_ar1);
     tcase_add_test(tc, auto_arima_paths);
     tcase_add_test(tc, constant_missing_and_short);
+    tcase_add_test(tc, degenerate_differences);
     tcase_add_test(tc, fit_is_deterministic);
     suite_add_tcase(s, tc);
     return s;
