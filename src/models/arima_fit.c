@@ -71,11 +71,21 @@ typedef struct fit_ctx {
     double *dser;        /* CSS: adjoint of the residuals */
     double *ubuf;        /* CSS: AR-filtered series; scratch */
     int has_nan;         /* w has missing values */
+    double *mem;         /* owns the arrays above */
     arima_kalman_ws ws;
     /* best point seen by the optimiser */
     double best_f;
     double best_z[ARIMA_MAX_COEF];
 } fit_ctx;
+
+static void ctx_free(fit_ctx *c)
+{
+    arima_kalman_ws_free(&c->ws);
+    free(c->mem);
+    free(c->miss);
+    c->mem = NULL;
+    c->miss = NULL;
+}
 
 /* Natural coefficients from the optimiser's scaled (and, for ML,
  * AR-transformed) vector z. */
@@ -613,6 +623,77 @@ static int expanded_roots_ok(const arima_order *o, const double *coef,
     return minroot >= ROOT_LIMIT;
 }
 
+/* Sets up the differenced data and scratch of one fit (f: order, constant
+ * and regression count). Returns 0 or -1 (no memory). */
+static int ctx_init(fit_ctx *c, const arima_problem *pb, const arima_order *o,
+                    const arima_fit *f)
+{
+    size_t n = pb->n;
+    int L = o->d + o->m * o->D;
+    memset(c, 0, sizeof *c);
+    c->o = o;
+    c->np = arima_np(o);
+    c->nq = arima_nq(o);
+    c->narma = f->narma;
+    c->nreg = f->nreg;
+    c->ncoef = c->narma + c->nreg;
+    c->nw = n - (size_t)L;
+    for (int i = 0; i < c->ncoef; i++)
+        c->parscale[i] = 1.0;
+    int r = c->np > c->nq + 1 ? c->np : c->nq + 1;
+    size_t nreg = (size_t)c->nreg;
+    c->mem = malloc((n * nreg + c->nw * (5 + nreg) + (size_t)c->np +
+                     (size_t)c->nq + 2) * sizeof *c->mem);
+    c->miss = malloc(c->nw ? c->nw : 1);
+    if (!c->mem || !c->miss || arima_kalman_ws_init(&c->ws, r) != 0) {
+        ctx_free(c);
+        return -1;
+    }
+    double *X = c->mem;
+    double *w = X + n * nreg;
+    double *dX = w + c->nw;
+    c->wres = dX + c->nw * nreg;
+    c->resid = c->wres + c->nw;
+    c->ephi = c->resid + c->nw;
+    c->etheta = c->ephi + c->np + 1;
+    c->dser = c->etheta + c->nq + 1;
+    c->ubuf = c->dser + c->nw;
+    c->nphilag = structural_lags(o->p, o->P, o->m, c->philag);
+    c->nthetalag = structural_lags(o->q, o->Q, o->m, c->thetalag);
+    c->w = w;
+    c->dX = dX;
+
+    double delta[ARIMA_MAX_M * ARIMA_MAX_SD + ARIMA_MAX_D];
+    arima_diff_poly(o->d, o->D, o->m, delta);
+    apply_diff(pb->y, n, delta, L, w);
+    for (size_t t = 0; t < c->nw; t++)
+        c->has_nan |= isnan(w[t]);
+    arima_design(pb, f, X);
+    for (size_t j = 0; j < nreg; j++)
+        apply_diff(X + j * n, n, delta, L, dX + j * c->nw);
+    return 0;
+}
+
+double arima_css_objective(const arima_problem *pb, const arima_order *o,
+                           int constant, const double *coef, double *grad)
+{
+    arima_fit f;
+    memset(&f, 0, sizeof f);
+    f.o = *o;
+    f.constant = constant;
+    f.narma = o->p + o->q + o->P + o->Q;
+    f.nreg = (constant ? 1 : 0) + pb->nxreg;
+    int L = o->d + o->m * o->D;
+    if (pb->n <= (size_t)L)
+        return HUGE_VAL;
+    fit_ctx c;
+    if (ctx_init(&c, pb, o, &f) != 0)
+        return HUGE_VAL;
+    double v = css_eval(&c, coef, grad, NULL);
+    ctx_free(&c);
+    return v;
+}
+
 int arima_fit_model(const arima_problem *pb, const arima_order *o,
                     int constant, int method, double check_below,
                     arima_fit *out, hc_error *err)
@@ -638,48 +719,9 @@ int arima_fit_model(const arima_problem *pb, const arima_order *o,
     out->nstar = (double)(nobs - (size_t)L);
 
     fit_ctx c;
-    memset(&c, 0, sizeof c);
-    c.o = o;
-    c.np = arima_np(o);
-    c.nq = arima_nq(o);
-    c.narma = out->narma;
-    c.nreg = out->nreg;
-    c.ncoef = c.narma + c.nreg;
-    c.nw = n - (size_t)L;
-    int r = c.np > c.nq + 1 ? c.np : c.nq + 1;
-
-    size_t nreg = (size_t)c.nreg;
-    double *mem = malloc((n * nreg + c.nw * (5 + nreg) + (size_t)c.np +
-                          (size_t)c.nq + 2) * sizeof *mem);
-    c.miss = malloc(c.nw);
-    if (!mem || !c.miss || arima_kalman_ws_init(&c.ws, r) != 0) {
-        free(mem);
-        free(c.miss);
-        arima_kalman_ws_free(&c.ws);
+    if (ctx_init(&c, pb, o, out) != 0)
         return hc_error_set(err, HC_ERR_NOMEM, "out of memory fitting ARIMA");
-    }
-    double *X = mem;
-    double *w = X + n * nreg;
-    double *dX = w + c.nw;
-    c.wres = dX + c.nw * nreg;
-    c.resid = c.wres + c.nw;
-    c.ephi = c.resid + c.nw;
-    c.etheta = c.ephi + c.np + 1;
-    c.dser = c.etheta + c.nq + 1;
-    c.ubuf = c.dser + c.nw;
-    c.nphilag = structural_lags(o->p, o->P, o->m, c.philag);
-    c.nthetalag = structural_lags(o->q, o->Q, o->m, c.thetalag);
-    c.w = w;
-    c.dX = dX;
-
-    double delta[ARIMA_MAX_M * ARIMA_MAX_SD + ARIMA_MAX_D];
-    arima_diff_poly(o->d, o->D, o->m, delta);
-    apply_diff(pb->y, n, delta, L, w);
-    for (size_t t = 0; t < c.nw; t++)
-        c.has_nan |= isnan(w[t]);
-    arima_design(pb, out, X);
-    for (size_t j = 0; j < nreg; j++)
-        apply_diff(X + j * n, n, delta, L, dX + j * c.nw);
+    const double *w = c.w, *dX = c.dX;
 
     double z[ARIMA_MAX_COEF] = {0};
     for (int i = 0; i < c.ncoef; i++)
@@ -780,9 +822,7 @@ int arima_fit_model(const arima_problem *pb, const arima_order *o,
         }
     }
 done:
-    arima_kalman_ws_free(&c.ws);
-    free(mem);
-    free(c.miss);
+    ctx_free(&c);
     return HC_OK;
 }
 

@@ -74,13 +74,6 @@ void arima_diff_poly(int d, int D, int m, double *delta);
 
 /* ------------------------------------------------------------ arima_like.c */
 
-/* Conditional sum of squares of the ARMA(np, nq) on w (stats::arima's CSS,
- * conditioning on the first np values). resid (nw) receives the
- * residuals (0 before np and where w is missing). Returns the sum of
- * squares; *nu the number of residuals in it. */
-double arima_css(const double *w, size_t nw, const double *phi, int np,
-                 const double *theta, int nq, double *resid, size_t *nu);
-
 typedef struct arima_kalman_ws {
     int rmax;
     double *buf; /* everything below lives in buf */
@@ -164,6 +157,12 @@ int arima_fit_model(const arima_problem *pb, const arima_order *o,
  * memory runs out. */
 int arima_ols(const double *w, const double *X, size_t nw, int k,
               double *beta, double *scale);
+
+/* The CSS objective 0.5 log(S / nu) of a model at natural coefficients
+ * (R's layout), and its exact gradient when grad is given: the function
+ * the CSS stage minimises. HUGE_VAL when not computable. */
+double arima_css_objective(const arima_problem *pb, const arima_order *o,
+                           int constant, const double *coef, double *grad);
 
 /* Builds the regression design of a fit (n x nreg, column-major): drift
  * (1..n) or intercept first, then pb->xreg. */

@@ -40,36 +40,6 @@
  * filter costs O(r) a step. Pure AR models get there after np steps. */
 #define STEADY_TOL 1e-8
 
-double arima_css(const double *w, size_t nw, const double *phi, int np,
-                 const double *theta, int nq, double *resid, size_t *nu)
-{
-    double ssq = 0.0;
-    size_t count = 0;
-    size_t ncond = (size_t)np;
-    for (size_t t = 0; t < nw && t < ncond; t++)
-        resid[t] = 0.0;
-    for (size_t t = ncond; t < nw; t++) {
-        double e = w[t];
-        for (int j = 1; j <= np; j++)
-            e -= phi[j - 1] * w[t - (size_t)j];
-        /* Residuals before the conditioning point are zero, as in CSS. */
-        size_t back = t - ncond;
-        size_t top = back < (size_t)nq ? back : (size_t)nq;
-        for (size_t j = 1; j <= top; j++)
-            e -= theta[j - 1] * resid[t - j];
-        if (isnan(e)) {
-            /* A missing w: no residual, and a zero one in later MA terms. */
-            resid[t] = 0.0;
-            continue;
-        }
-        resid[t] = e;
-        ssq += e * e;
-        count++;
-    }
-    *nu = count;
-    return ssq;
-}
-
 int arima_kalman_ws_init(arima_kalman_ws *ws, int rmax)
 {
     memset(ws, 0, sizeof *ws);
