@@ -75,10 +75,8 @@ static int store_fit(const arima_problem *pb, const arima_fit *f, int K,
     double state[2 * ARIMA_MAX_M * ARIMA_MAX_SPQ + ARIMA_MAX_PQ + 2];
     double ulast[ARIMA_MAX_M * ARIMA_MAX_SD + ARIMA_MAX_D];
     int rc = arima_final_state(pb, f, state, ulast, err);
-    if (rc < 0 && rc != -1)
+    if (rc != HC_OK)
         return rc;
-    if (rc == -1)
-        return HC_MODEL_CANNOT_FIT;
     rc = hc_models_alloc_params(out, HC_ALGO_ARIMA,
                                 HDR + (uint32_t)(ncoef + r + L), err);
     if (rc != HC_OK)

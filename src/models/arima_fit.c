@@ -43,6 +43,7 @@
 #include <string.h>
 
 #include "hindcast/error.h"
+#include "hindcast/model.h"
 #include "models/arima_internal.h"
 
 #define GRAD_STEP 1e-6    /* forward differences for the likelihood */
@@ -836,7 +837,7 @@ int arima_final_state(const arima_problem *pb, const arima_fit *f,
     int r = np > nq + 1 ? np : nq + 1;
     size_t nreg = (size_t)f->nreg;
     if (n <= (size_t)L)
-        return -1;
+        return HC_MODEL_CANNOT_FIT;
     size_t nw = n - (size_t)L;
     double *mem = malloc((n * (nreg + 1) + 2 * nw + (size_t)np + (size_t)nq +
                           2) * sizeof *mem);
@@ -847,7 +848,7 @@ int arima_final_state(const arima_problem *pb, const arima_fit *f,
     }
     double *X = mem, *u = X + n * nreg, *w = u + n, *pred = w + nw;
     double *ephi = pred + nw, *etheta = ephi + np + 1;
-    int rc = -1;
+    int rc = HC_MODEL_CANNOT_FIT;
 
     arima_design(pb, f, X);
     const double *beta = f->coef + f->narma;
@@ -883,7 +884,7 @@ int arima_final_state(const arima_problem *pb, const arima_fit *f,
     for (int i = 0; i < r; i++)
         if (!isfinite(state[i]))
             goto done;
-    rc = 0;
+    rc = HC_OK;
 done:
     arima_kalman_ws_free(&ws);
     free(mem);

@@ -172,8 +172,8 @@ void arima_design(const arima_problem *pb, const arima_fit *f, double *X);
  * state E[alpha_{n+1} | data] of the differenced, regression-adjusted
  * series, and `ulast` (L = d + m*D values, oldest first) the last values of
  * the regression-adjusted undifferenced series, missing ones replaced by
- * their one-step predictions. Returns 0, -1 when the filter fails, or
- * HC_ERR_NOMEM. */
+ * their one-step predictions. Returns HC_OK, HC_MODEL_CANNOT_FIT when the
+ * filter fails, or HC_ERR_NOMEM. */
 int arima_final_state(const arima_problem *pb, const arima_fit *f,
                       double *state, double *ulast, hc_error *err);
 
