@@ -6,10 +6,12 @@
 
 #include "hindcast/model.h"
 
+#define HC_ARN_ETS "arn:aws:forecast:::algorithm/ETS"
 #define HC_ARN_NAIVE "arn:hindcast:::algorithm/Naive"
 #define HC_ARN_SEASONAL_NAIVE "arn:hindcast:::algorithm/SeasonalNaive"
 
 /* One definition per model file. */
+extern const hc_model hc_models_ets;
 extern const hc_model hc_models_naive;
 extern const hc_model hc_models_seasonal_naive;
 

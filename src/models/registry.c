@@ -10,11 +10,12 @@
 /* In SPEC 3.3 order. Adding a model: its file, one line here, its ARN in
  * SUPPORTED_ARNS. */
 static const hc_model *const registry[] = {
+    &hc_models_ets,
     &hc_models_naive,
     &hc_models_seasonal_naive,
 };
 
-#define SUPPORTED_ARNS HC_ARN_NAIVE ", " HC_ARN_SEASONAL_NAIVE
+#define SUPPORTED_ARNS HC_ARN_ETS ", " HC_ARN_NAIVE ", " HC_ARN_SEASONAL_NAIVE
 
 #define NMODELS (sizeof registry / sizeof registry[0])
 

@@ -1,0 +1,446 @@
+/* ETS on real data: M4 Weekly and Hourly, scored with the M4 protocol
+ * (sMAPE, MASE with the M4 seasonal period), beside R forecast 8.20's own
+ * Weekly forecasts (shared/data/m4/reference-r-forecast-8.20) and the
+ * published M4 ETS scores; optionally timed against R's ets() on the same
+ * series in the same run.
+ *
+ *   ets_check [--data DIR] [--weekly] [--hourly] [--limit N] [--verbose]
+ *             [--r-time N]
+ *
+ * DIR defaults to $HINDCAST_SHARED_DATA/m4, else ../shared/data/m4.
+ * --r-time N times R's ets() (Rscript, single-threaded) and hindcast on the
+ * first N series of each selected set; without Rscript it prints
+ * "R not installed". The season length is the one hindcast uses for the
+ * frequency (SPEC 2.7: W 52, H 24); R's rules then give non-seasonal
+ * models for Weekly (m > 24), as the reference (fitted with frequency 1). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "models/ets_internal.h"
+
+typedef struct series_set {
+    size_t n;
+    char **ids;
+    double **values;
+    size_t *len;
+} series_set;
+
+static char *read_gz(const char *path, size_t *len)
+{
+    gzFile gz = gzopen(path, "rb");
+    if (!gz)
+        return NULL;
+    size_t cap = 1 << 20, n = 0;
+    char *buf = malloc(cap + 1);
+    for (;;) {
+        if (n == cap) {
+            cap *= 2;
+            buf = realloc(buf, cap + 1);
+        }
+        int r = gzread(gz, buf + n, (unsigned)(cap - n));
+        if (r <= 0)
+            break;
+        n += (size_t)r;
+    }
+    gzclose(gz);
+    buf[n] = 0;
+    *len = n;
+    return buf;
+}
+
+/* Splits one CSV line (fields optionally double-quoted, no embedded quotes)
+ * in place; returns the number of fields. */
+static size_t split_line(char *line, char **fields, size_t max)
+{
+    size_t k = 0;
+    char *p = line;
+    while (k < max) {
+        char *start = p;
+        if (*p == '"') {
+            start = ++p;
+            while (*p && *p != '"')
+                p++;
+            if (*p == '"')
+                *p++ = 0;
+        } else {
+            while (*p && *p != ',')
+                p++;
+        }
+        char *end = p;
+        fields[k++] = start;
+        if (*p == ',') {
+            *end = 0;
+            p++;
+        } else {
+            *end = 0;
+            break;
+        }
+    }
+    return k;
+}
+
+/* Wide M4 file: header row, then id and values (empty cells pad). */
+static int read_wide(const char *path, series_set *s)
+{
+    size_t len;
+    char *buf = read_gz(path, &len);
+    if (!buf)
+        return -1;
+    memset(s, 0, sizeof *s);
+    size_t cap = 0;
+    char **fields = malloc(4000 * sizeof *fields);
+    char *line = buf;
+    int header = 1;
+    while (*line) {
+        char *nl = strchr(line, '\n');
+        if (nl)
+            *nl = 0;
+        if (nl && nl > line && nl[-1] == '\r')
+            nl[-1] = 0;
+        if (!header && *line) {
+            size_t k = split_line(line, fields, 4000);
+            if (s->n == cap) {
+                cap = cap ? 2 * cap : 512;
+                s->ids = realloc(s->ids, cap * sizeof *s->ids);
+                s->values = realloc(s->values, cap * sizeof *s->values);
+                s->len = realloc(s->len, cap * sizeof *s->len);
+            }
+            s->ids[s->n] = strdup(fields[0]);
+            double *v = malloc((k ? k : 1) * sizeof *v);
+            size_t nv = 0;
+            for (size_t i = 1; i < k; i++)
+                if (fields[i][0])
+                    v[nv++] = strtod(fields[i], NULL);
+            s->values[s->n] = v;
+            s->len[s->n] = nv;
+            s->n++;
+        }
+        header = 0;
+        if (!nl)
+            break;
+        line = nl + 1;
+    }
+    free(fields);
+    free(buf);
+    return 0;
+}
+
+/* R reference: method,id,model,F1..Fh. */
+typedef struct reference {
+    size_t n;
+    char **ids;
+    char **models;
+    double **f;
+} reference;
+
+static int read_reference(const char *path, reference *r, size_t h)
+{
+    size_t len;
+    char *buf = read_gz(path, &len);
+    if (!buf)
+        return -1;
+    memset(r, 0, sizeof *r);
+    size_t cap = 0;
+    char *fields[64];
+    char *line = buf;
+    int header = 1;
+    while (*line) {
+        char *nl = strchr(line, '\n');
+        if (nl)
+            *nl = 0;
+        if (!header && *line) {
+            size_t k = split_line(line, fields, 64);
+            if (k >= 3 + h) {
+                if (r->n == cap) {
+                    cap = cap ? 2 * cap : 512;
+                    r->ids = realloc(r->ids, cap * sizeof *r->ids);
+                    r->models = realloc(r->models, cap * sizeof *r->models);
+                    r->f = realloc(r->f, cap * sizeof *r->f);
+                }
+                r->ids[r->n] = strdup(fields[1]);
+                r->models[r->n] = strdup(fields[2]);
+                r->f[r->n] = malloc(h * sizeof(double));
+                for (size_t i = 0; i < h; i++)
+                    r->f[r->n][i] = strtod(fields[3 + i], NULL);
+                r->n++;
+            }
+        }
+        header = 0;
+        if (!nl)
+            break;
+        line = nl + 1;
+    }
+    free(buf);
+    return 0;
+}
+
+static void model_name(const hc_ets_spec *s, char *out, size_t cap)
+{
+    static const char comp[] = "NAM";
+    snprintf(out, cap, "ETS(%c,%s%s,%c)", comp[s->error],
+             s->trend ? "A" : "N", s->trend && s->damped ? "d" : "",
+             comp[s->season]);
+}
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+typedef struct scores {
+    double smape, mase;
+    size_t count;
+} scores;
+
+static void score(const double *train, size_t n, const double *test,
+                  const double *f, size_t h, int m, scores *acc)
+{
+    double s = 0.0, a = 0.0, scale = 0.0;
+    for (size_t i = 0; i < h; i++) {
+        s += 2.0 * fabs(test[i] - f[i]) / (fabs(test[i]) + fabs(f[i]));
+        a += fabs(test[i] - f[i]);
+    }
+    for (size_t t = (size_t)m; t < n; t++)
+        scale += fabs(train[t] - train[t - (size_t)m]);
+    scale /= (double)(n - (size_t)m);
+    acc->smape += 100.0 * s / (double)h;
+    acc->mase += a / (double)h / scale;
+    acc->count++;
+}
+
+static int have_rscript(void)
+{
+    return system("command -v Rscript >/dev/null 2>&1") == 0;
+}
+
+/* Times R's ets() (default settings, then forecast) on the first `count`
+ * series; returns seconds, or a negative value on failure. */
+static double time_r(const series_set *train, size_t count, int freq,
+                     size_t h)
+{
+    char dir[] = "/tmp/ets_check.XXXXXX";
+    if (!mkdtemp(dir))
+        return -1.0;
+    char data[256], script[256], out[256], cmd[1024];
+    snprintf(data, sizeof data, "%s/data.csv", dir);
+    snprintf(script, sizeof script, "%s/time.R", dir);
+    snprintf(out, sizeof out, "%s/seconds.txt", dir);
+    FILE *f = fopen(data, "w");
+    if (!f)
+        return -1.0;
+    for (size_t i = 0; i < count; i++) {
+        for (size_t t = 0; t < train->len[i]; t++)
+            fprintf(f, "%s%.17g", t ? "," : "", train->values[i][t]);
+        fputc('\n', f);
+    }
+    fclose(f);
+    f = fopen(script, "w");
+    if (!f)
+        return -1.0;
+    fprintf(f,
+            "suppressMessages(library(forecast))\n"
+            "lines <- readLines('%s')\n"
+            "ys <- lapply(strsplit(lines, ','), as.numeric)\n"
+            "t0 <- proc.time()[['elapsed']]\n"
+            "for (y in ys) invisible(forecast(ets(ts(y, frequency = %d)), "
+            "h = %zu))\n"
+            "cat(proc.time()[['elapsed']] - t0, file = '%s')\n",
+            data, freq, h, out);
+    fclose(f);
+    snprintf(cmd, sizeof cmd,
+             "OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 Rscript %s "
+             ">/dev/null 2>&1",
+             script);
+    double secs = -1.0;
+    if (system(cmd) == 0) {
+        f = fopen(out, "r");
+        if (f) {
+            if (fscanf(f, "%lf", &secs) != 1)
+                secs = -1.0;
+            fclose(f);
+        }
+    }
+    remove(data);
+    remove(script);
+    remove(out);
+    rmdir(dir);
+    return secs;
+}
+
+typedef struct set_def {
+    const char *name;
+    const char *train, *test, *ref;
+    int season;   /* hindcast's m for the frequency */
+    int mase_m;   /* M4's m */
+    int r_freq;   /* frequency R is given when timing */
+    size_t h;
+    double r_smape, r_mase; /* R reference or published */
+    const char *r_label;
+} set_def;
+
+int main(int argc, char **argv)
+{
+    const char *dir = NULL;
+    int weekly = 0, hourly = 0, verbose = 0;
+    size_t limit = (size_t)-1, rtime = 0;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--data") && i + 1 < argc)
+            dir = argv[++i];
+        else if (!strcmp(argv[i], "--weekly"))
+            weekly = 1;
+        else if (!strcmp(argv[i], "--hourly"))
+            hourly = 1;
+        else if (!strcmp(argv[i], "--verbose"))
+            verbose = 1;
+        else if (!strcmp(argv[i], "--limit") && i + 1 < argc)
+            limit = (size_t)strtoul(argv[++i], NULL, 10);
+        else if (!strcmp(argv[i], "--r-time") && i + 1 < argc)
+            rtime = (size_t)strtoul(argv[++i], NULL, 10);
+        else {
+            fprintf(stderr,
+                    "usage: ets_check [--data DIR] [--weekly] [--hourly] "
+                    "[--limit N] [--verbose] [--r-time N]\n");
+            return 2;
+        }
+    }
+    if (!weekly && !hourly)
+        weekly = hourly = 1;
+    char dbuf[1024];
+    if (!dir) {
+        const char *sh = getenv("HINDCAST_SHARED_DATA");
+        snprintf(dbuf, sizeof dbuf, "%s/m4", sh ? sh : "../shared/data");
+        dir = dbuf;
+    }
+    const set_def sets[] = {
+        {"Weekly", "Weekly-train.csv.gz", "Weekly-test.csv.gz",
+         "reference-r-forecast-8.20/weekly-ets.csv.gz", 52, 1, 1, 13, 8.727,
+         2.527, "R forecast 8.20 (reference files)"},
+        {"Hourly", "Hourly-train.csv.gz", "Hourly-test.csv.gz", NULL, 24, 24,
+         24, 48, 17.307, 1.824, "M4 published ETS"},
+    };
+    printf("%-7s %6s %8s %8s %10s %10s %8s %8s %9s\n", "set", "series",
+           "sMAPE", "MASE", "R sMAPE", "R MASE", "sec", "ms/ser",
+           "fallback");
+    int rc = 0;
+    for (int si = 0; si < 2; si++) {
+        const set_def *d = &sets[si];
+        if ((si == 0 && !weekly) || (si == 1 && !hourly))
+            continue;
+        char p1[1200], p2[1200], p3[1200];
+        snprintf(p1, sizeof p1, "%s/%s", dir, d->train);
+        snprintf(p2, sizeof p2, "%s/%s", dir, d->test);
+        series_set train, test;
+        if (read_wide(p1, &train) || read_wide(p2, &test)) {
+            fprintf(stderr, "ets_check: cannot read %s or %s\n", p1, p2);
+            return 1;
+        }
+        reference ref = {0};
+        int have_ref = 0;
+        if (d->ref) {
+            snprintf(p3, sizeof p3, "%s/%s", dir, d->ref);
+            have_ref = read_reference(p3, &ref, d->h) == 0;
+        }
+        size_t count = train.n < limit ? train.n : limit;
+        scores ours = {0}, theirs = {0};
+        size_t same_model = 0, agree = 0, compared = 0, fallbacks = 0;
+        double *work = NULL;
+        size_t work_cap = 0;
+        double f[64];
+        double t0 = now();
+        for (size_t i = 0; i < count; i++) {
+            size_t n = train.len[i];
+            if (hc_ets_work_size(n) > work_cap) {
+                work_cap = hc_ets_work_size(n);
+                free(work);
+                work = malloc(work_cap * sizeof *work);
+            }
+            hc_ets_fit fit;
+            char name[32] = "fallback";
+            if (hc_ets_auto(train.values[i], n, d->season, &fit, work) == 0) {
+                hc_ets_point_forecast(&fit.spec, &fit.par, fit.xn, d->h, f);
+                model_name(&fit.spec, name, sizeof name);
+            } else {
+                /* what the model chain would do: seasonal naive */
+                fallbacks++;
+                for (size_t t = 0; t < d->h; t++)
+                    f[t] = train.values[i][n - (size_t)d->season +
+                                           t % (size_t)d->season];
+            }
+            score(train.values[i], n, test.values[i], f, d->h, d->mase_m,
+                  &ours);
+            if (have_ref && i < ref.n && !strcmp(ref.ids[i], train.ids[i])) {
+                score(train.values[i], n, test.values[i], ref.f[i], d->h,
+                      d->mase_m, &theirs);
+                compared++;
+                double worst = 0.0;
+                for (size_t t = 0; t < d->h; t++) {
+                    double rel = fabs(f[t] - ref.f[i][t]) /
+                                 fmax(fabs(ref.f[i][t]), 1e-12);
+                    worst = fmax(worst, rel);
+                }
+                int same = !strcmp(name, ref.models[i]);
+                same_model += (size_t)same;
+                agree += (size_t)(same && worst <= 1e-3);
+                if (verbose)
+                    printf("%s n=%zu ours %s R %s maxrel %.2e%s\n",
+                           train.ids[i], n, name, ref.models[i], worst,
+                           same && worst > 1e-3 ? "  <-- differs" : "");
+            } else if (verbose) {
+                printf("%s n=%zu ours %s lik %.6g aicc %.6g evals %d\n",
+                       train.ids[i], n, name, fit.lik, fit.aicc, fit.evals);
+            }
+        }
+        double secs = now() - t0;
+        printf("%-7s %6zu %8.3f %8.3f %10.3f %10.3f %8.2f %8.2f %9zu\n",
+               d->name, count, ours.smape / (double)ours.count,
+               ours.mase / (double)ours.count, d->r_smape, d->r_mase, secs,
+               1000.0 * secs / (double)count, fallbacks);
+        printf("        (R columns: %s)\n", d->r_label);
+        if (compared) {
+            printf("        R's own forecasts on these %zu series: sMAPE "
+                   "%.3f MASE %.3f\n",
+                   compared, theirs.smape / (double)theirs.count,
+                   theirs.mase / (double)theirs.count);
+            printf("        same model as R: %zu/%zu (%.1f%%, differs on "
+                   "%.1f%%); same model and every point within 1e-3 "
+                   "relative: %zu/%zu (%.1f%% of same-model series)\n",
+                   same_model, compared, 100.0 * (double)same_model / (double)compared,
+                   100.0 * (double)(compared - same_model) / (double)compared,
+                   agree, same_model,
+                   same_model ? 100.0 * (double)agree / (double)same_model : 0.0);
+        }
+        if (rtime) {
+            size_t k = rtime < count ? rtime : count;
+            if (!have_rscript()) {
+                printf("        speed: R not installed\n");
+            } else {
+                double t1 = now();
+                for (size_t i = 0; i < k; i++) {
+                    hc_ets_fit fit;
+                    hc_ets_auto(train.values[i], train.len[i], d->season, &fit,
+                                work);
+                    hc_ets_point_forecast(&fit.spec, &fit.par, fit.xn, d->h,
+                                          f);
+                }
+                double ours_s = now() - t1;
+                double r_s = time_r(&train, k, d->r_freq, d->h);
+                if (r_s < 0)
+                    printf("        speed: R run failed\n");
+                else
+                    printf("        speed on the first %zu series, one "
+                           "thread: hindcast %.3f s, R ets() %.3f s, "
+                           "ratio %.1fx\n",
+                           k, ours_s, r_s, r_s / ours_s);
+            }
+        }
+        free(work);
+    }
+    return rc;
+}
