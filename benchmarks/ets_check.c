@@ -5,14 +5,18 @@
  * series in the same run.
  *
  *   ets_check [--data DIR] [--weekly] [--hourly] [--limit N] [--verbose]
- *             [--r-time N]
+ *             [--r-time N] [--ref FILE]
  *
  * DIR defaults to $HINDCAST_SHARED_DATA/m4, else ../shared/data/m4.
  * --r-time N times R's ets() (Rscript, single-threaded) and hindcast on the
  * first N series of each selected set; without Rscript it prints
  * "R not installed". The season length is the one hindcast uses for the
  * frequency (SPEC 2.7: W 52, H 24); R's rules then give non-seasonal
- * models for Weekly (m > 24), as the reference (fitted with frequency 1). */
+ * models for Weekly (m > 24), as the reference (fitted with frequency 1).
+ * --ref FILE compares with other R forecasts in the reference files' format
+ * (method,id,model,F1..Fh; gzip or plain), matched by series id, for the
+ * one set selected (e.g. Hourly forecasts made with
+ * forecast(ets(ts(y, frequency = 24)), h = 48, PI = FALSE)$mean). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -290,6 +294,7 @@ int main(int argc, char **argv)
     const char *dir = NULL;
     int weekly = 0, hourly = 0, verbose = 0;
     size_t limit = (size_t)-1, rtime = 0;
+    const char *ref_override = NULL;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--data") && i + 1 < argc)
             dir = argv[++i];
@@ -301,12 +306,14 @@ int main(int argc, char **argv)
             verbose = 1;
         else if (!strcmp(argv[i], "--limit") && i + 1 < argc)
             limit = (size_t)strtoul(argv[++i], NULL, 10);
+        else if (!strcmp(argv[i], "--ref") && i + 1 < argc)
+            ref_override = argv[++i];
         else if (!strcmp(argv[i], "--r-time") && i + 1 < argc)
             rtime = (size_t)strtoul(argv[++i], NULL, 10);
         else {
             fprintf(stderr,
                     "usage: ets_check [--data DIR] [--weekly] [--hourly] "
-                    "[--limit N] [--verbose] [--r-time N]\n");
+                    "[--limit N] [--verbose] [--r-time N] [--ref FILE]\n");
             return 2;
         }
     }
@@ -343,7 +350,13 @@ int main(int argc, char **argv)
         }
         reference ref = {0};
         int have_ref = 0;
-        if (d->ref) {
+        if (ref_override) {
+            have_ref = read_reference(ref_override, &ref, d->h) == 0;
+            if (!have_ref) {
+                fprintf(stderr, "ets_check: cannot read %s\n", ref_override);
+                return 1;
+            }
+        } else if (d->ref) {
             snprintf(p3, sizeof p3, "%s/%s", dir, d->ref);
             have_ref = read_reference(p3, &ref, d->h) == 0;
         }
@@ -375,22 +388,25 @@ int main(int argc, char **argv)
             }
             score(train.values[i], n, test.values[i], f, d->h, d->mase_m,
                   &ours);
-            if (have_ref && i < ref.n && !strcmp(ref.ids[i], train.ids[i])) {
-                score(train.values[i], n, test.values[i], ref.f[i], d->h,
+            size_t ri = 0;
+            while (have_ref && ri < ref.n && strcmp(ref.ids[ri], train.ids[i]))
+                ri++;
+            if (have_ref && ri < ref.n) {
+                const double *rf = ref.f[ri];
+                score(train.values[i], n, test.values[i], rf, d->h,
                       d->mase_m, &theirs);
                 compared++;
                 double worst = 0.0;
                 for (size_t t = 0; t < d->h; t++) {
-                    double rel = fabs(f[t] - ref.f[i][t]) /
-                                 fmax(fabs(ref.f[i][t]), 1e-12);
+                    double rel = fabs(f[t] - rf[t]) / fmax(fabs(rf[t]), 1e-12);
                     worst = fmax(worst, rel);
                 }
-                int same = !strcmp(name, ref.models[i]);
+                int same = !strcmp(name, ref.models[ri]);
                 same_model += (size_t)same;
                 agree += (size_t)(same && worst <= 1e-3);
                 if (verbose)
                     printf("%s n=%zu ours %s R %s maxrel %.2e%s\n",
-                           train.ids[i], n, name, ref.models[i], worst,
+                           train.ids[i], n, name, ref.models[ri], worst,
                            same && worst > 1e-3 ? "  <-- differs" : "");
             } else if (verbose) {
                 printf("%s n=%zu ours %s lik %.6g aicc %.6g evals %d\n",
@@ -398,7 +414,7 @@ int main(int argc, char **argv)
             }
         }
         double secs = now() - t0;
-        printf("%-7s %6zu %8.3f %8.3f %10.3f %10.3f %8.2f %8.2f %9zu\n",
+        printf("%-7s %6zu %8.4f %8.4f %10.3f %10.3f %8.2f %8.2f %9zu\n",
                d->name, count, ours.smape / (double)ours.count,
                ours.mase / (double)ours.count, d->r_smape, d->r_mase, secs,
                1000.0 * secs / (double)count, fallbacks);
