@@ -5,7 +5,7 @@
  * series in the same run.
  *
  *   ets_check [--data DIR] [--weekly] [--hourly] [--limit N] [--verbose]
- *             [--r-time N] [--ref FILE]
+ *             [--r-time N] [--ref FILE] [--threads N]
  *
  * DIR defaults to $HINDCAST_SHARED_DATA/m4, else ../shared/data/m4.
  * --r-time N times R's ets() (Rscript, single-threaded) and hindcast on the
@@ -16,7 +16,9 @@
  * --ref FILE compares with other R forecasts in the reference files' format
  * (method,id,model,F1..Fh; gzip or plain), matched by series id, for the
  * one set selected (e.g. Hourly forecasts made with
- * forecast(ets(ts(y, frequency = 24)), h = 48, PI = FALSE)$mean). */
+ * forecast(ets(ts(y, frequency = 24)), h = 48, PI = FALSE)$mean).
+ * --threads N fits the series on N threads (the "sec" column is then wall
+ * time); the R comparison is always single-threaded on both sides. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +27,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "hindcast/parallel.h"
 #include "models/ets_internal.h"
 
 typedef struct series_set {
@@ -289,12 +292,55 @@ typedef struct set_def {
     const char *r_label;
 } set_def;
 
+/* One series' fit, for hc_parallel_for: results go to per-index slots. */
+typedef struct fit_job {
+    const series_set *train;
+    int season;
+    size_t h;
+    double *fc;        /* count * h */
+    char (*names)[32]; /* count */
+    int *ok;           /* count */
+    double **work;     /* per worker */
+    size_t *work_cap;  /* per worker */
+    hc_ets_fit *fits;  /* count */
+} fit_job;
+
+static int fit_one(void *ctx, size_t i, int worker)
+{
+    fit_job *j = ctx;
+    size_t n = j->train->len[i];
+    if (hc_ets_work_size(n) > j->work_cap[worker]) {
+        j->work_cap[worker] = hc_ets_work_size(n);
+        free(j->work[worker]);
+        j->work[worker] = malloc(j->work_cap[worker] * sizeof(double));
+        if (!j->work[worker])
+            return -1;
+    }
+    double *f = j->fc + i * j->h;
+    hc_ets_fit *fit = &j->fits[i];
+    if (hc_ets_auto(j->train->values[i], n, j->season, fit, j->work[worker]) ==
+        0) {
+        hc_ets_point_forecast(&fit->spec, &fit->par, fit->xn, j->h, f);
+        model_name(&fit->spec, j->names[i], sizeof j->names[i]);
+        j->ok[i] = 1;
+    } else {
+        /* what the model chain would do: seasonal naive */
+        snprintf(j->names[i], sizeof j->names[i], "fallback");
+        j->ok[i] = 0;
+        for (size_t t = 0; t < j->h; t++)
+            f[t] = j->train->values[i][n - (size_t)j->season +
+                                       t % (size_t)j->season];
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     const char *dir = NULL;
     int weekly = 0, hourly = 0, verbose = 0;
     size_t limit = (size_t)-1, rtime = 0;
     const char *ref_override = NULL;
+    int threads = 1;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--data") && i + 1 < argc)
             dir = argv[++i];
@@ -306,6 +352,8 @@ int main(int argc, char **argv)
             verbose = 1;
         else if (!strcmp(argv[i], "--limit") && i + 1 < argc)
             limit = (size_t)strtoul(argv[++i], NULL, 10);
+        else if (!strcmp(argv[i], "--threads") && i + 1 < argc)
+            threads = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--ref") && i + 1 < argc)
             ref_override = argv[++i];
         else if (!strcmp(argv[i], "--r-time") && i + 1 < argc)
@@ -313,7 +361,8 @@ int main(int argc, char **argv)
         else {
             fprintf(stderr,
                     "usage: ets_check [--data DIR] [--weekly] [--hourly] "
-                    "[--limit N] [--verbose] [--r-time N] [--ref FILE]\n");
+                    "[--limit N] [--verbose] [--r-time N] [--ref FILE] "
+                    "[--threads N]\n");
             return 2;
         }
     }
@@ -363,29 +412,25 @@ int main(int argc, char **argv)
         size_t count = train.n < limit ? train.n : limit;
         scores ours = {0}, theirs = {0};
         size_t same_model = 0, agree = 0, compared = 0, fallbacks = 0;
-        double *work = NULL;
-        size_t work_cap = 0;
-        double f[64];
+        fit_job job = {&train, d->season, d->h,
+                       calloc(count * d->h, sizeof(double)),
+                       calloc(count, sizeof(char[32])),
+                       calloc(count, sizeof(int)),
+                       calloc((size_t)threads, sizeof(double *)),
+                       calloc((size_t)threads, sizeof(size_t)),
+                       calloc(count, sizeof(hc_ets_fit))};
         double t0 = now();
+        if (hc_parallel_for(count, threads, fit_one, &job) != 0) {
+            fprintf(stderr, "ets_check: out of memory\n");
+            return 1;
+        }
+        double secs = now() - t0;
         for (size_t i = 0; i < count; i++) {
             size_t n = train.len[i];
-            if (hc_ets_work_size(n) > work_cap) {
-                work_cap = hc_ets_work_size(n);
-                free(work);
-                work = malloc(work_cap * sizeof *work);
-            }
-            hc_ets_fit fit;
-            char name[32] = "fallback";
-            if (hc_ets_auto(train.values[i], n, d->season, &fit, work) == 0) {
-                hc_ets_point_forecast(&fit.spec, &fit.par, fit.xn, d->h, f);
-                model_name(&fit.spec, name, sizeof name);
-            } else {
-                /* what the model chain would do: seasonal naive */
-                fallbacks++;
-                for (size_t t = 0; t < d->h; t++)
-                    f[t] = train.values[i][n - (size_t)d->season +
-                                           t % (size_t)d->season];
-            }
+            const double *f = job.fc + i * d->h;
+            const char *name = job.names[i];
+            const hc_ets_fit fit = job.fits[i];
+            fallbacks += (size_t)!job.ok[i];
             score(train.values[i], n, test.values[i], f, d->h, d->mase_m,
                   &ours);
             size_t ri = 0;
@@ -413,7 +458,6 @@ int main(int argc, char **argv)
                        train.ids[i], n, name, fit.lik, fit.aicc, fit.evals);
             }
         }
-        double secs = now() - t0;
         printf("%-7s %6zu %8.4f %8.4f %10.3f %10.3f %8.2f %8.2f %9zu\n",
                d->name, count, ours.smape / (double)ours.count,
                ours.mase / (double)ours.count, d->r_smape, d->r_mase, secs,
@@ -438,13 +482,7 @@ int main(int argc, char **argv)
                 printf("        speed: R not installed\n");
             } else {
                 double t1 = now();
-                for (size_t i = 0; i < k; i++) {
-                    hc_ets_fit fit;
-                    hc_ets_auto(train.values[i], train.len[i], d->season, &fit,
-                                work);
-                    hc_ets_point_forecast(&fit.spec, &fit.par, fit.xn, d->h,
-                                          f);
-                }
+                hc_parallel_for(k, 1, fit_one, &job);
                 double ours_s = now() - t1;
                 double r_s = time_r(&train, k, d->r_freq, d->h);
                 if (r_s < 0)
@@ -456,7 +494,14 @@ int main(int argc, char **argv)
                            k, ours_s, r_s, r_s / ours_s);
             }
         }
-        free(work);
+        for (int w = 0; w < threads; w++)
+            free(job.work[w]);
+        free(job.work);
+        free(job.work_cap);
+        free(job.fc);
+        free(job.names);
+        free(job.ok);
+        free(job.fits);
     }
     return rc;
 }

@@ -207,9 +207,7 @@ static int ets_forecast(const hc_fitted *fit, const hc_forecast_request *req,
             }
         }
     } else {
-        if (h > SIZE_MAX / sizeof *buf / HC_ETS_NPATHS)
-            return hc_error_set(err, HC_ERR_NOMEM, "horizon too long");
-        buf = malloc(h * HC_ETS_NPATHS * sizeof *buf);
+        buf = malloc(hc_ets_sim_work_size(&spec) * sizeof *buf);
         if (!buf)
             return hc_error_set(err, HC_ERR_NOMEM, "out of memory");
         hc_ets_simulate_quantiles(&spec, &par, sigma2, xn, h, req->seed,

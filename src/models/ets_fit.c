@@ -56,14 +56,18 @@ int hc_ets_nstate(const hc_ets_spec *spec)
 /* Residuals are computed in blocks after the recursion has produced the
  * one-step forecasts, off the recursion's dependency chain and in a form
  * the compiler can vectorise. For multiplicative errors, sum log|f| takes
- * one log per block where the product cannot leave the normal range. A
+ * one log per likelihood: blocks whose factors keep the product in the
+ * normal range multiply into a running product whose binary exponent is
+ * split off after each block (other blocks take one log per factor). A
  * forecast that is 0 or infinite makes the likelihood NaN (R's is infinite
  * or NaN there too). */
 #define ETS_BLOCK 16
 
 typedef struct resid_acc {
     double sse;
-    double logsum;
+    double logsum; /* sum log|f| = logsum + log(prod) + ex log 2 */
+    double prod;   /* in [1, 2) between blocks */
+    int64_t ex;
     int bad;
 } resid_acc;
 
@@ -84,10 +88,11 @@ ETS_INLINE void resid_block(const double *restrict y, const double *restrict f,
         sse += e[i] * e[i];
     acc->sse += sse;
     if (e_out)
-        memcpy(e_out, e, (size_t)k * sizeof *e);
+        for (int i = 0; i < k; i++)
+            e_out[i] = e[i];
     if (error == HC_ETS_MULT) {
-        /* The product of ETS_BLOCK factors in [1e-19, 1e19] stays a
-         * normal double: one log for the block. */
+        /* The product of ETS_BLOCK factors in [1e-19, 1e19], times the
+         * carried product in [1, 2), stays a normal double. */
         double prod = 1.0, lo = HUGE_VAL, hi = 0.0;
         for (int i = 0; i < k; i++) {
             double a = fabs(f[i]);
@@ -96,7 +101,14 @@ ETS_INLINE void resid_block(const double *restrict y, const double *restrict f,
             hi = a > hi ? a : hi;
         }
         if (lo > 1e-19 && hi < 1e19) {
-            acc->logsum += log(prod);
+            /* Carry the product across blocks with its binary exponent
+             * split off, so that one log per likelihood suffices. */
+            double pr = acc->prod * prod;
+            uint64_t bits;
+            memcpy(&bits, &pr, sizeof bits);
+            acc->ex += (int64_t)((bits >> 52) & 0x7ff) - 1023;
+            bits = (bits & 0x000FFFFFFFFFFFFFull) | 0x3FF0000000000000ull;
+            memcpy(&acc->prod, &bits, sizeof bits);
         } else {
             for (int i = 0; i < k; i++) {
                 double a = fabs(f[i]);
@@ -177,7 +189,7 @@ ETS_INLINE double run(const double *restrict y, size_t n, const double *x0,
             ring[j] = s[m - j];
         k = 1 % m;
     }
-    resid_acc acc = {0.0, 0.0, 0};
+    resid_acc acc = {0.0, 0.0, 1.0, 0, 0};
     double lastq = q, lastd = 0.0;
     double fb[ETS_BLOCK];
     int nfb = 0;
@@ -264,7 +276,9 @@ ETS_INLINE double run(const double *restrict y, size_t n, const double *x0,
         *sse_out = acc.sse;
     double lik = (double)n * log(acc.sse);
     if (error == HC_ETS_MULT)
-        lik = acc.bad ? (double)NAN : lik + 2.0 * acc.logsum;
+        lik = acc.bad ? (double)NAN
+                      : lik + 2.0 * (acc.logsum + log(acc.prod) +
+                                     (double)acc.ex * 0.69314718055994530942);
     return lik;
 }
 

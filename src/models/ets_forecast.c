@@ -195,33 +195,46 @@ static double quantile_type8(double *v, size_t n, double tau)
     return (1.0 - g) * xlo + g * xhi;
 }
 
+size_t hc_ets_sim_work_size(const hc_ets_spec *spec)
+{
+    return HC_ETS_NPATHS * (size_t)(3 + (spec->season ? spec->m : 0));
+}
+
 void hc_ets_simulate_quantiles(const hc_ets_spec *spec,
                                const hc_ets_par *par, double sigma2,
                                const double *xn, size_t h, uint64_t seed,
                                const double *tau, size_t ntau, double *q,
-                               double *paths)
+                               double *work)
 {
     const size_t np = HC_ETS_NPATHS;
     double sigma = sqrt(sigma2 > 0.0 ? sigma2 : 0.0);
     int m = spec->season ? spec->m : 1;
     double phi = spec->trend && spec->damped ? par->phi : 1.0;
     int pos = 1 + (spec->trend != HC_ETS_NONE);
-    normal_gen g = {seed ^ 0x45545330ull /* "ETS0" */, 0.0, 0};
+    /* The paths advance together, one step at a time, so that memory does
+     * not grow with the horizon: per path a level, a trend and a ring of
+     * seasonal states (ring[j] for future times congruent to j mod m, time
+     * 1 the first forecast step, as in the fitting recursion), plus the
+     * step's simulated values. */
+    double *lv = work, *bv = work + np, *vals = work + 2 * np;
+    double *rings = work + 3 * np;
     for (size_t p = 0; p < np; p++) {
-        double l = xn[0];
-        double b = spec->trend ? xn[1] : 0.0;
-        /* ring[j]: seasonal state for future times congruent to j mod m,
-         * time 1 the first forecast step (see the fitting recursion). */
-        double ring[HC_ETS_MAX_M];
-        int k = 0;
+        lv[p] = xn[0];
+        bv[p] = spec->trend ? xn[1] : 0.0;
         if (spec->season) {
             const double *s = xn + pos;
+            double *ring = rings + p * (size_t)m;
             ring[0] = s[0];
             for (int j = 1; j < m; j++)
                 ring[j] = s[m - j];
-            k = 1 % m;
         }
-        for (size_t i = 0; i < h; i++) {
+    }
+    normal_gen g = {seed ^ 0x45545330ull /* "ETS0" */, 0.0, 0};
+    int k = spec->season ? 1 % m : 0;
+    for (size_t i = 0; i < h; i++) {
+        for (size_t p = 0; p < np; p++) {
+            double *ring = rings + p * (size_t)m;
+            double l = lv[p], b = bv[p];
             double qv = spec->trend ? l + phi * b : l;
             double sold = spec->season ? ring[k] : 0.0;
             double f = spec->season == HC_ETS_ADD    ? qv + sold
@@ -237,7 +250,8 @@ void hc_ets_simulate_quantiles(const hc_ets_spec *spec,
                     e = -1.0;
                 y = f * (1.0 + e);
             }
-            paths[i * np + p] = y;
+            /* NaN would break the ordering the quantiles need. */
+            vals[p] = isnan(y) ? HUGE_VAL : y;
             double pp;
             if (spec->season == HC_ETS_NONE)
                 pp = y;
@@ -246,9 +260,9 @@ void hc_ets_simulate_quantiles(const hc_ets_spec *spec,
             else
                 pp = fabs(sold) < 1e-10 ? 1e10 : y / sold;
             double d = pp - qv;
-            l = qv + par->alpha * d;
+            lv[p] = qv + par->alpha * d;
             if (spec->trend)
-                b = phi * b + par->beta * d;
+                bv[p] = phi * b + par->beta * d;
             if (spec->season) {
                 double tt;
                 if (spec->season == HC_ETS_ADD)
@@ -256,14 +270,11 @@ void hc_ets_simulate_quantiles(const hc_ets_spec *spec,
                 else
                     tt = fabs(qv) < 1e-10 ? 1e10 : y / qv;
                 ring[k] = sold + par->gamma * (tt - sold);
-                if (++k == m)
-                    k = 0;
             }
         }
-    }
-    for (size_t i = 0; i < h; i++) {
-        double *v = paths + i * np;
+        if (spec->season && ++k == m)
+            k = 0;
         for (size_t k2 = 0; k2 < ntau; k2++)
-            q[k2 * h + i] = quantile_type8(v, np, tau[k2]);
+            q[k2 * h + i] = quantile_type8(vals, np, tau[k2]);
     }
 }

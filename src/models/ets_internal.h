@@ -133,11 +133,13 @@ int hc_ets_analytic_variance(const hc_ets_spec *spec, const hc_ets_par *par,
 /* Simulates HC_ETS_NPATHS sample paths of h steps from xn with Gaussian
  * innovations of variance sigma2 (seeded, deterministic) and writes
  * quantiles q[k*h + t] for each tau[k] (R's quantile type 8 of each step's
- * sample). Needs HC_ETS_NPATHS * h doubles of scratch in paths. */
+ * sample). Needs hc_ets_sim_work_size(spec) doubles of scratch in work,
+ * whatever h. */
+size_t hc_ets_sim_work_size(const hc_ets_spec *spec);
 void hc_ets_simulate_quantiles(const hc_ets_spec *spec,
                                const hc_ets_par *par, double sigma2,
                                const double *xn, size_t h, uint64_t seed,
                                const double *tau, size_t ntau, double *q,
-                               double *paths);
+                               double *work);
 
 #endif

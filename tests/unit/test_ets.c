@@ -490,7 +490,7 @@ START_TEST(simulation_deterministic)
     hc_ets_par p = {0.3, 0.05, 0.1, 1};
     const double xn[6] = {100, 1, 1.1, 0.9, 0.8, 1.2};
     const double tau[3] = {0.1, 0.5, 0.9};
-    double *paths = malloc(HC_ETS_NPATHS * 8 * sizeof *paths);
+    double *paths = malloc(hc_ets_sim_work_size(&s) * sizeof *paths);
     double q1[24], q2[24], q3[24], f[8];
     hc_ets_simulate_quantiles(&s, &p, 0.01, xn, 8, 7, tau, 3, q1, paths);
     hc_ets_simulate_quantiles(&s, &p, 0.01, xn, 8, 7, tau, 3, q2, paths);
@@ -519,7 +519,7 @@ START_TEST(simulation_agrees_with_analytic)
     const double xn[2] = {50, 2};
     const double tau[3] = {0.1, 0.5, 0.9};
     const double z[3] = {-1.2815515655446004, 0, 1.2815515655446004};
-    double *paths = malloc(HC_ETS_NPATHS * 6 * sizeof *paths);
+    double *paths = malloc(hc_ets_sim_work_size(&s) * sizeof *paths);
     double q[18], f[6], var[6];
     hc_ets_simulate_quantiles(&s, &p, 4.0, xn, 6, 123, tau, 3, q, paths);
     hc_ets_point_forecast(&s, &p, xn, 6, f);
