@@ -17,9 +17,9 @@
  *   gamma <= 1 - alpha, 0.8 <= phi <= 0.98, together with the admissible
  *   region (bounds = "both");
  * - optimisation of the smoothing parameters and the initial states
- *   together, by Nelder-Mead with at most 2000 function evaluations and a
- *   relative tolerance of sqrt(machine epsilon) on the criterion. */
-#include <float.h>
+ *   together, by Nelder-Mead (ets_nm.c) with at most 2000 function
+ *   evaluations and a relative tolerance of sqrt(machine epsilon) on the
+ *   criterion, from R's starting values. */
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
@@ -610,9 +610,6 @@ typedef struct obj_ctx {
     hc_ets_spec spec;
     const double *y;
     size_t n;
-    int nstate; /* full state length */
-    int nsmooth;
-    int evals;
 } obj_ctx;
 
 static int count_smooth(const hc_ets_spec *spec)
@@ -735,20 +732,16 @@ static double nm_objective(const double *x, void *data)
     return eval_objective(&c->spec, x, c->y, c->n);
 }
 
-static int minimise(obj_ctx *c, double *x, int dim, double f0, double *fmin)
-{
-    int evals = 0;
-    int rc = hc_ets_nelder_mead(nm_objective, c, x, dim, f0, ETS_MAXIT,
-                                1.4901161193847656e-08, fmin, &evals);
-    c->evals = evals;
-    return rc;
-}
-
 int hc_ets_fit_model(const hc_ets_spec *spec, const double *y, size_t n,
                      hc_ets_fit *out, double *work)
 {
     memset(out, 0, sizeof *out);
     out->spec = *spec;
+    if ((spec->error != HC_ETS_ADD && spec->error != HC_ETS_MULT) ||
+        (spec->trend != HC_ETS_NONE && spec->trend != HC_ETS_ADD) ||
+        spec->season < HC_ETS_NONE || spec->season > HC_ETS_MULT ||
+        (spec->season && (spec->m < 2 || spec->m > HC_ETS_MAX_M)))
+        return 1;
     int nstate = hc_ets_nstate(spec);
     int nsmooth = count_smooth(spec);
     int nfree = nstate - (spec->season ? 1 : 0);
@@ -759,13 +752,16 @@ int hc_ets_fit_model(const hc_ets_spec *spec, const double *y, size_t n,
     init_smooth(spec, p);
     if (hc_ets_init_states(spec, y, n, p + nsmooth, work))
         return 1;
-    obj_ctx c = {*spec, y, n, nstate, nsmooth, 0};
+    /* R's optimiser stops when it cannot evaluate the starting point. */
     double f0 = eval_objective(spec, p, y, n);
-    c.evals = 1;
     if (!(f0 < ETS_BIG))
         return 1;
+    obj_ctx c = {*spec, y, n};
     double fmin = f0;
-    if (minimise(&c, p, npar, f0, &fmin))
+    int evals = 0;
+    if (hc_ets_nelder_mead(nm_objective, &c, p, npar, f0, ETS_MAXIT,
+                           1.4901161193847656e-08 /* sqrt(DBL_EPSILON) */,
+                           &fmin, &evals))
         return 1;
 
     hc_ets_par par;
@@ -782,7 +778,7 @@ int hc_ets_fit_model(const hc_ets_spec *spec, const double *y, size_t n,
     out->aicc = lik + 2.0 * k + 2.0 * k * (k + 1.0) / ((double)n - k - 1.0);
     out->sigma2 = sse / (double)(n - (size_t)npar);
     out->npar = npar;
-    out->evals = c.evals;
+    out->evals = evals;
     return 0;
 }
 
