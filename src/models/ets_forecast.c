@@ -172,7 +172,7 @@ static void select_kth(double *v, size_t n, size_t k)
  * p' = 1/3 + tau (n + 1/3), j = floor(p'), g = p' - j, and
  * Q = (1 - g) x_(j) + g x_(j+1), where x_(0) = x_(1) and x_(n+1) = x_(n).
  * v is reordered. */
-static double quantile_type8(double *v, size_t n, double tau)
+double hc_ets_quantile_type8(double *v, size_t n, double tau)
 {
     double pos = 1.0 / 3.0 + tau * ((double)n + 1.0 / 3.0);
     double fj = floor(pos + 4.0 * 2.220446049250313e-16);
@@ -275,6 +275,6 @@ void hc_ets_simulate_quantiles(const hc_ets_spec *spec,
         if (spec->season && ++k == m)
             k = 0;
         for (size_t k2 = 0; k2 < ntau; k2++)
-            q[k2 * h + i] = quantile_type8(vals, np, tau[k2]);
+            q[k2 * h + i] = hc_ets_quantile_type8(vals, np, tau[k2]);
     }
 }

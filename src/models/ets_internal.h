@@ -136,6 +136,8 @@ int hc_ets_analytic_variance(const hc_ets_spec *spec, const hc_ets_par *par,
  * sample). Needs hc_ets_sim_work_size(spec) doubles of scratch in work,
  * whatever h. */
 size_t hc_ets_sim_work_size(const hc_ets_spec *spec);
+/* R's quantile(v, tau, type = 8) of v[0..n-1] (n >= 1; v is reordered). */
+double hc_ets_quantile_type8(double *v, size_t n, double tau);
 void hc_ets_simulate_quantiles(const hc_ets_spec *spec,
                                const hc_ets_par *par, double sigma2,
                                const double *xn, size_t h, uint64_t seed,

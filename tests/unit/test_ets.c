@@ -484,6 +484,24 @@ END_TEST
 
 /* ---------------------------------------------------------- simulation */
 
+START_TEST(quantile_type8_matches_r)
+{
+    /* R: quantile(c(5, 1, 9, 3, 7, 2, 8), taus, type = 8). By hand for
+     * tau = 0.1: p' = 1/3 + 0.1 (7 + 1/3) = 1.0667, between x_(1) = 1 and
+     * x_(2) = 2: 1.0667; tau 0.01 and 0.99 clamp to x_(1) and x_(7). */
+    static const double taus[7] = {0.01, 0.1, 0.25, 0.5, 0.77, 0.9, 0.99};
+    static const double want[7] = {1, 1.0666666666666667, 2.166666666666667,
+                                   5, 7.9800000000000004, 8.9333333333333336,
+                                   9};
+    for (int i = 0; i < 7; i++) {
+        double v[7] = {5, 1, 9, 3, 7, 2, 8};
+        near(hc_ets_quantile_type8(v, 7, taus[i]), want[i], 1e-15);
+    }
+    double one[1] = {3};
+    ck_assert_double_eq(hc_ets_quantile_type8(one, 1, 0.5), 3.0);
+}
+END_TEST
+
 START_TEST(simulation_deterministic)
 {
     hc_ets_spec s = SPEC(MU, A, 0, MU, 4);
@@ -691,6 +709,7 @@ static Suite *ets_suite(void)
     tcase_add_test(tc, aicc_formula);
     tcase_add_test(tc, selection_rules);
     tcase_add_test(tc, variance_by_hand);
+    tcase_add_test(tc, quantile_type8_matches_r);
     tcase_add_test(tc, simulation_deterministic);
     tcase_add_test(tc, simulation_agrees_with_analytic);
     tcase_add_test(tc, adapter_fit_and_forecast);
