@@ -58,10 +58,9 @@ int hc_ets_analytic_variance(const hc_ets_spec *spec, const hc_ets_par *par,
         }
         return 0;
     }
-    /* c2[j-1] = c_j^2 is needed for every j < h: keep them in the upper
-     * half of a scratch pass over var by computing theta in place from the
-     * front, with the c_j recomputed on the fly (h is at most a few hundred,
-     * so the O(h^2) sums are cheap). */
+    /* theta_h needs theta_1..theta_{h-1}, already in var[]; the c_j are
+     * recomputed in the inner loop (h is at most 500: the O(h^2) work is
+     * small next to fitting). */
     for (size_t i = 0; i < h; i++) {
         double theta = f[i] * f[i];
         double phistar = 0.0, phipow = 1.0;

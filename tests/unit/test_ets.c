@@ -476,6 +476,37 @@ START_TEST(variance_by_hand)
     near(var[0], 1.0, 1e-12);
     near(var[1], 1.2525, 1e-12);
     near(var[2], 1.50563125, 1e-12);
+    /* Damped trend and season together, against R:
+     *   p <- c(alpha = 0.3, beta = 0.1, gamma = 0.2, phi = 0.9)
+     *   forecast:::class1(6, c(100, 2, 3, -1, -4, 2), "A", "A", TRUE, 4,
+     *                     2.5, p)   and   class2(..., 0.01, p) */
+    {
+        hc_ets_spec sa = SPEC(A, A, 1, A, 4);
+        hc_ets_par pa = {0.3, 0.1, 0.2, 0.9};
+        const double xs[6] = {100, 2, 3, -1, -4, 2};
+        const double mu[6] = {103.8,   99.420000000000002, 103.878,
+                              109.1902, 109.37118,         104.434062};
+        const double v1[6] = {2.5,
+                              2.8802499999999998,
+                              3.4348524999999999,
+                              4.1744205250000004,
+                              5.8126866252499996,
+                              6.9301144664525003};
+        const double v2[6] = {107.74439999999959, 115.39516647239907,
+                              147.25712724740879, 190.23750459545954,
+                              263.20234353742308, 301.05674784786788};
+        double fa[6], va[6];
+        hc_ets_point_forecast(&sa, &pa, xs, 6, fa);
+        hc_ets_analytic_variance(&sa, &pa, 2.5, fa, 6, va);
+        for (int i = 0; i < 6; i++) {
+            near(fa[i], mu[i], 1e-14);
+            near(va[i], v1[i], 1e-13);
+        }
+        sa.error = MU;
+        hc_ets_analytic_variance(&sa, &pa, 0.01, fa, 6, va);
+        for (int i = 0; i < 6; i++)
+            near(va[i], v2[i], 1e-12);
+    }
     /* Class 3 (multiplicative season) has no formula here. */
     s = SPEC(MU, N, 0, MU, 2);
     ck_assert_int_eq(hc_ets_analytic_variance(&s, &p, 0.01, f, 3, var), 1);
