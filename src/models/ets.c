@@ -17,8 +17,9 @@
  *   the season length is the frequency's (SPEC 2.7), and seasonal models
  *   are only tried for 2 <= m <= 24 and more than m values.
  *
- * Forecasts: the mean is the model's point forecast (R's forecast()$mean,
- * the conditional mean for linear models). Quantiles are
+ * Forecasts: the mean is the model's point forecast (R's forecast()$mean;
+ * the conditional mean except with a multiplicative season, where the
+ * simulated paths' mean differs from it slightly). Quantiles are
  * mean + Phi^-1(tau) sd_h with the analytic variances of classes 1 and 2
  * (Hyndman et al. 2008, chapter 6), as R's forecast.ets; for models with a
  * multiplicative season (class 3) they are quantiles (type 8) of 5000
@@ -36,7 +37,8 @@
  *   [9]  phi (1 without damping)
  *   [10] sigma2, the innovation variance (sum e^2 / (n - parameters))
  *   [11] number of values fitted
- *   [12] AICc of the chosen model (informational)
+ *   [12] AICc of the chosen model (informational; NaN for a constant
+ *        series)
  *   [13...] the state after the last value: level, trend (with a trend),
  *        then s_0..s_{m-1}, s_0 the season of the last value. */
 #include <math.h>
