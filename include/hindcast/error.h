@@ -23,7 +23,8 @@ typedef enum hc_status {
     HC_ERR_IO = -7,             /* file system failure (exit 255) */
     HC_ERR_NOMEM = -8,          /* allocation failure (exit 255) */
     HC_ERR_INTERNAL = -9,       /* a bug or a corrupt file (exit 255) */
-    HC_ERR_USAGE = -10          /* command line cannot be parsed (exit 252) */
+    HC_ERR_USAGE = -10,         /* command line cannot be parsed (exit 252) */
+    HC_ERR_STOPPED = -11        /* stopped by stop-resource (exit 255) */
 } hc_status;
 
 #define HC_ERROR_MESSAGE_MAX 1024

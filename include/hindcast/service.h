@@ -30,6 +30,8 @@ typedef struct hc_service_options {
     uint64_t part_size_limit;  /* 0 -> 256 MiB */
     int max_jobs_in_progress;  /* 0 -> 3 */
     int max_jobs;              /* 0 -> 1000 */
+    int no_wait;               /* create-* operations return at once and a
+                                  detached process does the work */
     hc_progress_fn progress;   /* may be NULL */
     void *progress_ctx;
 } hc_service_options;
@@ -43,12 +45,18 @@ int hc_service_open(hc_service **out, const hc_service_options *o,
 void hc_service_close(hc_service *svc); /* NULL-safe */
 
 /* Runs one operation by its AWS name ("CreatePredictor",
- * "CreatePredictorBacktestExportJob", ...). request_json: the request
+ * "CreatePredictorBacktestExportJob", ...; hindcast's extension "Evaluate"
+ * is described in docs/evaluate.md). request_json: the request
  * object ("{}" when empty). On success *response_json is a malloc'd JSON
  * text (caller frees); on failure a negative hc_status and err. */
 int hc_service_call(hc_service *svc, const char *operation,
                     const char *request_json, char **response_json,
                     hc_error *err);
+
+/* Re-prints JSON text in the response style (4-space indent, members in
+ * order, floats in shortest form); for front ends that merge responses.
+ * *out is malloc'd. */
+int hc_service_format_json(const char *json, char **out, hc_error *err);
 
 /* 1 when the operation name is known. */
 int hc_service_has_operation(const char *operation);

@@ -69,7 +69,7 @@ int hc_cli_split_globals(int argc, char **argv, hc_cli_globals *g,
     *nrest = 0;
     static const char *const value_options[] = {
         "--workspace", "--region", "--account", "--s3-root", "--threads",
-        "--part-size-limit", NULL};
+        "--part-size-limit", "--max-jobs-in-progress", "--max-jobs", NULL};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *value = NULL;
@@ -96,6 +96,18 @@ int hc_cli_split_globals(int argc, char **argv, hc_cli_globals *g,
                     return usage_error("argument --threads: '%s' is not a whole "
                                        "number from 1 to 1024", value);
                 g->threads = (int)v;
+                break;
+            }
+            case 6:
+            case 7: {
+                unsigned long long v;
+                if (parse_count(value, 1000000, &v) != 0)
+                    return usage_error("argument %s: '%s' is not a whole number "
+                                       "from 1 to 1000000", value_options[k], value);
+                if (k == 6)
+                    g->max_jobs_in_progress = (int)v;
+                else
+                    g->max_jobs = (int)v;
                 break;
             }
             default: {

@@ -36,6 +36,8 @@ typedef struct hc_cli_globals {
     const char *s3_root;
     int threads;
     uint64_t part_size_limit;
+    int max_jobs_in_progress;
+    int max_jobs;
     int quiet;
     int help;
     int version;
@@ -53,6 +55,9 @@ int hc_cli_split_globals(int argc, char **argv, hc_cli_globals *g,
  * (flags win over JSON members). Returns 0, or -1 with msg filled. */
 int hc_cli_build_request(const hc_cli_verb *verb, int nargs, char **args,
                          json_t **request, char *msg, size_t cap);
+
+/* Prints the verb's request skeleton; returns the exit status. */
+int hc_cli_print_skeleton(const hc_cli_verb *verb);
 
 /* The generate-demo-data verb; returns the exit status. */
 int hc_cli_generate_demo_data(int nargs, char **args);

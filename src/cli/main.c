@@ -38,6 +38,20 @@ static const hc_cli_flag create_predictor_flags[] = {
     {"--tags", "Tags", HC_FLAG_TAGS},
     {NULL, NULL, 0}};
 
+static const hc_cli_flag create_auto_predictor_flags[] = {
+    {"--predictor-name", "PredictorName", HC_FLAG_STRING},
+    {"--forecast-horizon", "ForecastHorizon", HC_FLAG_INT},
+    {"--forecast-types", "ForecastTypes", HC_FLAG_LIST},
+    {"--forecast-dimensions", "ForecastDimensions", HC_FLAG_LIST},
+    {"--forecast-frequency", "ForecastFrequency", HC_FLAG_STRING},
+    {"--data-config", "DataConfig", HC_FLAG_STRUCT},
+    {"--optimization-metric", "OptimizationMetric", HC_FLAG_STRING},
+    {"--target-time-series", "TargetTimeSeries", HC_FLAG_STRUCT},
+    {"--number-of-backtest-windows", "NumberOfBacktestWindows", HC_FLAG_INT},
+    {"--back-test-window-offset", "BackTestWindowOffset", HC_FLAG_INT},
+    {"--tags", "Tags", HC_FLAG_TAGS},
+    {NULL, NULL, 0}};
+
 static const hc_cli_flag predictor_arn_flags[] = {
     {"--predictor-arn", "PredictorArn", HC_FLAG_STRING}, {NULL, NULL, 0}};
 
@@ -55,9 +69,38 @@ static const hc_cli_flag describe_export_flags[] = {
      HC_FLAG_STRING},
     {NULL, NULL, 0}};
 
+static const hc_cli_flag list_flags[] = {
+    {"--filters", "Filters", HC_FLAG_TAGS},
+    {"--max-results", "MaxResults", HC_FLAG_INT},
+    {"--next-token", "NextToken", HC_FLAG_STRING},
+    {NULL, NULL, 0}};
+
+static const hc_cli_flag resource_arn_flags[] = {
+    {"--resource-arn", "ResourceArn", HC_FLAG_STRING}, {NULL, NULL, 0}};
+
+static const hc_cli_flag tag_flags[] = {
+    {"--resource-arn", "ResourceArn", HC_FLAG_STRING},
+    {"--tags", "Tags", HC_FLAG_TAGS},
+    {NULL, NULL, 0}};
+
+static const hc_cli_flag untag_flags[] = {
+    {"--resource-arn", "ResourceArn", HC_FLAG_STRING},
+    {"--tag-keys", "TagKeys", HC_FLAG_LIST},
+    {NULL, NULL, 0}};
+
+static const hc_cli_flag evaluate_flags[] = {
+    {"--forecasted-values", "ForecastedValues", HC_FLAG_LIST},
+    {"--destination", "Destination", HC_FLAG_STRING},
+    {"--name", "Name", HC_FLAG_STRING},
+    {"--predictor-arn", "PredictorArn", HC_FLAG_STRING},
+    {NULL, NULL, 0}};
+
 static const hc_cli_verb verbs[] = {
     {"create-predictor", "CreatePredictor", create_predictor_flags,
      "Registers a predictor and trains it on its target time series."},
+    {"create-auto-predictor", "CreateAutoPredictor", create_auto_predictor_flags,
+     "Trains an AutoPredictor: per item, the model with the best "
+     "OptimizationMetric over the backtest windows."},
     {"describe-predictor", "DescribePredictor", predictor_arn_flags,
      "Describes a predictor."},
     {"get-accuracy-metrics", "GetAccuracyMetrics", predictor_arn_flags,
@@ -68,6 +111,24 @@ static const hc_cli_verb verbs[] = {
     {"describe-predictor-backtest-export-job",
      "DescribePredictorBacktestExportJob", describe_export_flags,
      "Describes a predictor backtest export job."},
+    {"list-predictors", "ListPredictors", list_flags,
+     "Lists predictors, newest first (Filters on Status)."},
+    {"delete-predictor", "DeletePredictor", predictor_arn_flags,
+     "Deletes a predictor that has no export jobs."},
+    {"list-predictor-backtest-export-jobs", "ListPredictorBacktestExportJobs",
+     list_flags,
+     "Lists export jobs, newest first (Filters on PredictorArn, Status)."},
+    {"delete-predictor-backtest-export-job", "DeletePredictorBacktestExportJob",
+     describe_export_flags,
+     "Deletes an export job's record (never its exported files)."},
+    {"stop-resource", "StopResource", resource_arn_flags,
+     "Stops a predictor or export job in progress; its outputs are withdrawn."},
+    {"tag-resource", "TagResource", tag_flags, "Adds or replaces tags."},
+    {"untag-resource", "UntagResource", untag_flags, "Removes tags."},
+    {"list-tags-for-resource", "ListTagsForResource", resource_arn_flags,
+     "Lists a resource's tags."},
+    {"evaluate", "Evaluate", evaluate_flags,
+     "Accuracy metrics of forecasted-values files (hindcast extension)."},
     {NULL, NULL, NULL, NULL}};
 
 static void usage(FILE *to)
@@ -84,6 +145,9 @@ static void usage(FILE *to)
             "  --threads N         worker threads (default: all cores)\n"
             "  --part-size-limit BYTES  size at which a new part starts "
             "(default 268435456)\n"
+            "  --max-jobs-in-progress N  export jobs allowed in progress at once "
+            "(default 3)\n"
+            "  --max-jobs N        export jobs a workspace may hold (default 1000)\n"
             "  --quiet             no progress bar\n\n"
             "Commands:\n");
     for (const hc_cli_verb *v = verbs; v->name; v++)
@@ -135,6 +199,65 @@ static void draw_progress(void *ctx, const char *stage, size_t done, size_t tota
     ps->drawn = 1;
 }
 
+/* Follows NextToken until the last page, appending each page's list to
+ * the first response's. */
+static int fetch_all_pages(hc_service *svc, const hc_cli_verb *verb,
+                           const char *request_text, char **response,
+                           hc_error *err)
+{
+    json_t *first = json_loads(*response, 0, NULL);
+    json_t *req = json_loads(request_text, 0, NULL);
+    int rc = 0;
+    if (!first || !req) {
+        json_decref(first);
+        json_decref(req);
+        return hc_error_set(err, HC_ERR_INTERNAL, "cannot read a list response");
+    }
+    const char *list_key = NULL;
+    const char *key;
+    json_t *value;
+    json_object_foreach(first, key, value) {
+        if (json_is_array(value))
+            list_key = key;
+    }
+    while (rc == 0 && list_key && json_is_string(json_object_get(first, "NextToken"))) {
+        json_object_set(req, "NextToken", json_object_get(first, "NextToken"));
+        char *text = json_dumps(req, JSON_COMPACT);
+        char *page_text = NULL;
+        rc = text ? hc_service_call(svc, verb->operation, text, &page_text, err)
+                  : hc_error_set(err, HC_ERR_NOMEM, "out of memory");
+        free(text);
+        json_t *page = rc == 0 ? json_loads(page_text, 0, NULL) : NULL;
+        free(page_text);
+        if (rc == 0 && !page)
+            rc = hc_error_set(err, HC_ERR_INTERNAL, "cannot read a list response");
+        if (rc == 0) {
+            json_array_extend(json_object_get(first, list_key),
+                              json_object_get(page, list_key));
+            json_t *next = json_object_get(page, "NextToken");
+            if (next)
+                json_object_set(first, "NextToken", next);
+            else
+                json_object_del(first, "NextToken");
+        }
+        json_decref(page);
+    }
+    if (rc == 0) {
+        char *compact = json_dumps(first, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        char *pretty = NULL;
+        rc = compact ? hc_service_format_json(compact, &pretty, err)
+                     : hc_error_set(err, HC_ERR_NOMEM, "out of memory");
+        free(compact);
+        if (rc == 0) {
+            free(*response);
+            *response = pretty;
+        }
+    }
+    json_decref(first);
+    json_decref(req);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     hc_cli_globals g;
@@ -178,6 +301,36 @@ int main(int argc, char **argv)
         free(rest);
         return 0;
     }
+    /* Options of the CLI itself, not request members. */
+    int no_wait = 0, skeleton = 0, kept = 0;
+    for (int i = 0; i < nrest; i++) {
+        if (strcmp(rest[i], "--no-wait") == 0) {
+            if (strncmp(verb->name, "create-", 7) != 0) {
+                free(rest);
+                return parse_error("--no-wait is accepted only by create-* commands");
+            }
+            no_wait = 1;
+        } else if (strcmp(rest[i], "--generate-cli-skeleton") == 0) {
+            skeleton = 1;
+            if (i + 1 < nrest && strncmp(rest[i + 1], "--", 2) != 0) {
+                if (strcmp(rest[i + 1], "input") != 0) {
+                    const char *choice = rest[i + 1];
+                    free(rest);
+                    return parse_error("argument --generate-cli-skeleton: "
+                                       "invalid choice: '%s' (choose from "
+                                       "'input')", choice);
+                }
+                i++;
+            }
+        } else {
+            rest[kept++] = rest[i];
+        }
+    }
+    nrest = kept;
+    if (skeleton) {
+        free(rest);
+        return hc_cli_print_skeleton(verb);
+    }
     json_t *request = NULL;
     char msg[2048];
     rc = hc_cli_build_request(verb, nrest, rest, &request, msg, sizeof msg);
@@ -206,6 +359,9 @@ int main(int argc, char **argv)
         opts.s3_root = NULL;
     opts.threads = g.threads;
     opts.part_size_limit = g.part_size_limit;
+    opts.no_wait = no_wait;
+    opts.max_jobs_in_progress = g.max_jobs_in_progress;
+    opts.max_jobs = g.max_jobs;
     const char *sde = getenv("SOURCE_DATE_EPOCH");
     if (sde && sde[0]) {
         char *end;
@@ -228,11 +384,19 @@ int main(int argc, char **argv)
     hc_error_clear(&err);
     hc_service *svc = NULL;
     char *response = NULL;
+    int auto_paginate = strncmp(verb->name, "list-", 5) == 0 &&
+                        strcmp(verb->name, "list-tags-for-resource") != 0 &&
+                        !json_object_get(request, "MaxResults") &&
+                        !json_object_get(request, "NextToken");
     char *request_text = json_dumps(request, JSON_COMPACT | JSON_PRESERVE_ORDER);
     json_decref(request);
     rc = hc_service_open(&svc, &opts, &err);
     if (rc == 0)
         rc = hc_service_call(svc, verb->operation, request_text, &response, &err);
+    /* Like the AWS CLI, list commands fetch every page unless the request
+     * names MaxResults or NextToken itself. */
+    if (rc == 0 && auto_paginate)
+        rc = fetch_all_pages(svc, verb, request_text, &response, &err);
     if (ps.drawn)
         fputc('\n', stderr);
     int status = 0;

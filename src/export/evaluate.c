@@ -40,21 +40,28 @@ static void put_metric(hc_buf *b, double x)
         hc_buf_put_double(b, x);
 }
 
-static void put_key(hc_buf *b, const hc_series *s, size_t ndims)
+static void put_key_fields(hc_buf *b, const char *item_id,
+                           const char *const *dims, size_t ndims)
 {
-    hc_buf_put_csv_field(b, s->item_id, strlen(s->item_id));
+    hc_buf_put_csv_field(b, item_id, strlen(item_id));
     for (size_t d = 0; d < ndims; d++) {
         hc_buf_putc(b, ',');
-        hc_buf_put_csv_field(b, s->dims[d], strlen(s->dims[d]));
+        hc_buf_put_csv_field(b, dims[d], strlen(dims[d]));
     }
 }
 
-static void put_metrics_row(hc_buf *b, const hc_series *s, size_t ndims,
+static void put_key(hc_buf *b, const hc_series *s, size_t ndims)
+{
+    put_key_fields(b, s->item_id, s->dims, ndims);
+}
+
+static void put_metrics_row(hc_buf *b, const char *item_id,
+                            const char *const *dims, size_t ndims,
                             const char *kind, const char *first,
                             const char *last, const hc_window_metrics *m,
                             size_t nq)
 {
-    put_key(b, s, ndims);
+    put_key_fields(b, item_id, dims, ndims);
     hc_buf_putc(b, ',');
     hc_buf_puts(b, kind);
     hc_buf_putc(b, ',');
@@ -70,6 +77,23 @@ static void put_metrics_row(hc_buf *b, const hc_series *s, size_t ndims,
     put_metric(b, m->mape);
     put_metric(b, m->mase);
     hc_buf_putc(b, '\n');
+}
+
+void hc_format_item_accuracy(hc_buf *b, const char *item_id,
+                             const char *const *dims, size_t ndims,
+                             const hc_window_metrics *win,
+                             const char *const *first, const char *const *last,
+                             size_t nwindows, size_t nq)
+{
+    for (size_t w = 0; w < nwindows; w++)
+        put_metrics_row(b, item_id, dims, ndims, "Computed", first[w], last[w],
+                        &win[w], nq);
+    hc_window_metrics summary;
+    hc_metrics_summary(win, nwindows, nq, &summary);
+    /* The summary spans every window, from the oldest start to the newest
+     * end, whether or not this item took part in them. */
+    put_metrics_row(b, item_id, dims, ndims, "Summary", first[0],
+                    last[nwindows - 1], &summary, nq);
 }
 
 static int evaluate_item(void *p, size_t index, int worker)
@@ -147,17 +171,16 @@ static int evaluate_item(void *p, size_t index, int worker)
     }
     if (setup->want_rows) {
         hc_buf *b = &res->accuracy_rows;
-        for (int k = def->nwindows - 1; k >= 0; k--)
-            put_metrics_row(b, s, ds->ndims, "Computed", ctx->window_first[k],
-                            ctx->window_last[k], &res->win[k], nq);
-        hc_window_metrics summary;
         hc_window_metrics ordered[HC_MAX_WINDOWS];
-        for (int k = 0; k < def->nwindows; k++)
-            ordered[k] = res->win[def->nwindows - 1 - k];
-        hc_metrics_summary(ordered, (size_t)def->nwindows, nq, &summary);
-        put_metrics_row(b, s, ds->ndims, "Summary",
-                        ctx->window_first[def->nwindows - 1],
-                        ctx->window_last[0], &summary, nq);
+        const char *first[HC_MAX_WINDOWS], *last[HC_MAX_WINDOWS];
+        for (int w = 0; w < def->nwindows; w++) {
+            int k = def->nwindows - 1 - w;
+            ordered[w] = res->win[k];
+            first[w] = ctx->window_first[k];
+            last[w] = ctx->window_last[k];
+        }
+        hc_format_item_accuracy(b, s->item_id, s->dims, ds->ndims, ordered,
+                                first, last, (size_t)def->nwindows, nq);
         if (res->forecast_rows.failed || b->failed)
             return hc_error_set(err, HC_ERR_NOMEM, "out of memory");
     }
@@ -260,18 +283,18 @@ done:
     return rc;
 }
 
-static void put_key_header(hc_buf *out, const hc_predictor_def *def)
+static void put_key_header(hc_buf *out, const char *const *dims, size_t ndims)
 {
     hc_buf_puts(out, "item_id");
-    for (size_t d = 0; d < def->ndims; d++) {
+    for (size_t d = 0; d < ndims; d++) {
         hc_buf_putc(out, ',');
-        hc_buf_put_csv_field(out, def->dims[d], strlen(def->dims[d]));
+        hc_buf_put_csv_field(out, dims[d], strlen(dims[d]));
     }
 }
 
 int hc_forecast_header(const hc_predictor_def *def, hc_buf *out)
 {
-    put_key_header(out, def);
+    put_key_header(out, (const char *const *)def->dims, def->ndims);
     hc_buf_puts(out, ",timestamp,target_value,backtestwindow_start_time,"
                      "backtestwindow_end_time");
     for (size_t j = 0; j < def->ntypes; j++) {
@@ -284,21 +307,30 @@ int hc_forecast_header(const hc_predictor_def *def, hc_buf *out)
     return out->failed ? -1 : 0;
 }
 
-int hc_accuracy_header(const hc_predictor_def *def, hc_buf *out)
+int hc_accuracy_header_columns(hc_buf *out, const char *const *dims,
+                               size_t ndims, const double *quantiles,
+                               size_t nq)
 {
-    put_key_header(out, def);
+    put_key_header(out, dims, ndims);
     hc_buf_puts(out, ",backtest_window,backtestwindow_start_time,"
                      "backtestwindow_end_time");
-    for (size_t q = 0; q < def->nquantiles; q++) {
+    for (size_t q = 0; q < nq; q++) {
         char col[24];
-        hc_wql_column(def->quantiles[q], col);
+        hc_wql_column(quantiles[q], col);
         hc_buf_putc(out, ',');
         hc_buf_puts(out, col);
     }
-    if (def->nquantiles > 0)
+    if (nq > 0)
         hc_buf_puts(out, ",Average wQL");
     hc_buf_puts(out, ",RMSE,WAPE,MAPE,MASE\n");
     return out->failed ? -1 : 0;
+}
+
+int hc_accuracy_header(const hc_predictor_def *def, hc_buf *out)
+{
+    return hc_accuracy_header_columns(out, (const char *const *)def->dims,
+                                      def->ndims, def->quantiles,
+                                      def->nquantiles);
 }
 
 static void set_real(json_t *o, const char *key, double x)
@@ -308,77 +340,104 @@ static void set_real(json_t *o, const char *key, double x)
 }
 
 /* GetAccuracyMetrics' Metrics object. Undefined values are left out. */
-static json_t *metrics_object(const hc_predictor_def *def,
+static json_t *metrics_object(const double *quantiles, size_t nq,
+                              const char *point_type,
                               const hc_window_metrics *m)
 {
     json_t *o = json_object();
     set_real(o, "RMSE", m->rmse);
-    if (def->nquantiles > 0) {
+    if (nq > 0) {
         json_t *losses = json_array();
         /* Highest quantile first, as Amazon lists them. */
-        for (size_t q = def->nquantiles; q-- > 0;) {
+        for (size_t q = nq; q-- > 0;) {
             if (!isfinite(m->wql[q]))
                 continue;
             json_t *l = json_object();
-            json_object_set_new(l, "Quantile", json_real(def->quantiles[q]));
+            json_object_set_new(l, "Quantile", json_real(quantiles[q]));
             json_object_set_new(l, "LossValue", json_real(m->wql[q]));
             json_array_append_new(losses, l);
         }
         json_object_set_new(o, "WeightedQuantileLosses", losses);
     }
-    json_t *errors = json_array();
-    json_t *e = json_object();
-    json_object_set_new(e, "ForecastType", json_string("mean"));
-    set_real(e, "WAPE", m->wape);
-    set_real(e, "RMSE", m->rmse);
-    set_real(e, "MASE", m->mase);
-    set_real(e, "MAPE", m->mape);
-    json_array_append_new(errors, e);
-    json_object_set_new(o, "ErrorMetrics", errors);
-    if (def->nquantiles > 0)
+    if (point_type) {
+        json_t *errors = json_array();
+        json_t *e = json_object();
+        json_object_set_new(e, "ForecastType", json_string(point_type));
+        set_real(e, "WAPE", m->wape);
+        set_real(e, "RMSE", m->rmse);
+        set_real(e, "MASE", m->mase);
+        set_real(e, "MAPE", m->mape);
+        json_array_append_new(errors, e);
+        json_object_set_new(o, "ErrorMetrics", errors);
+    }
+    if (nq > 0)
         set_real(o, "AverageWeightedQuantileLoss", m->avg_wql);
     return o;
 }
 
-json_t *hc_accuracy_metrics_json(const hc_predictor_def *def,
-                                 const hc_dataset *ds,
-                                 const hc_eval_totals *totals)
+json_t *hc_accuracy_metrics_json_windows(const hc_accuracy_json_args *a)
 {
-    hc_window_metrics per[HC_MAX_WINDOWS];
+    hc_window_metrics *per = calloc(a->nwindows ? a->nwindows : 1, sizeof *per);
+    if (!per)
+        return NULL;
     json_t *windows = json_array();
     /* Window results oldest first, then the SUMMARY (mean of windows). */
-    for (int k = totals->nwindows - 1; k >= 0; k--) {
-        hc_pooled_result(&totals->window[k], &per[k]);
-        int64_t ws = hc_window_start(def, ds, k);
-        json_t *w = json_object();
-        json_object_set_new(w, "TestWindowStart",
-                            ju_time_of_step(def->freq, ws));
-        json_object_set_new(w, "TestWindowEnd",
-                            ju_time_of_step(def->freq,
-                                            ws + (int64_t)def->horizon - 1));
-        json_object_set_new(w, "ItemCount",
-                            json_integer((json_int_t)totals->window[k].item_count));
-        json_object_set_new(w, "EvaluationType", json_string("COMPUTED"));
-        json_object_set_new(w, "Metrics", metrics_object(def, &per[k]));
-        json_array_append_new(windows, w);
+    for (size_t w = 0; w < a->nwindows; w++) {
+        hc_pooled_result(&a->pooled[w], &per[w]);
+        json_t *o = json_object();
+        json_object_set_new(o, "TestWindowStart", ju_time(a->start[w]));
+        json_object_set_new(o, "TestWindowEnd", ju_time(a->end[w]));
+        json_object_set_new(o, "ItemCount",
+                            json_integer((json_int_t)a->pooled[w].item_count));
+        json_object_set_new(o, "EvaluationType", json_string("COMPUTED"));
+        json_object_set_new(o, "Metrics", metrics_object(a->quantiles, a->nq,
+                                                         a->point_type, &per[w]));
+        json_array_append_new(windows, o);
     }
-    hc_window_metrics ordered[HC_MAX_WINDOWS], summary;
-    for (int k = 0; k < totals->nwindows; k++)
-        ordered[k] = per[totals->nwindows - 1 - k];
-    hc_metrics_summary(ordered, (size_t)totals->nwindows, def->nquantiles,
-                       &summary);
+    hc_window_metrics summary;
+    hc_metrics_summary(per, a->nwindows, a->nq, &summary);
+    free(per);
     json_t *sw = json_object();
     json_object_set_new(sw, "EvaluationType", json_string("SUMMARY"));
-    json_object_set_new(sw, "Metrics", metrics_object(def, &summary));
+    json_object_set_new(sw, "Metrics", metrics_object(a->quantiles, a->nq,
+                                                      a->point_type, &summary));
     json_array_insert_new(windows, 0, sw);
 
     json_t *result = json_object();
-    json_object_set_new(result, "AlgorithmArn", json_string(def->algorithm_arn));
+    if (a->algorithm_arn)
+        json_object_set_new(result, "AlgorithmArn", json_string(a->algorithm_arn));
     json_object_set_new(result, "TestWindows", windows);
     json_t *results = json_array();
     json_array_append_new(results, result);
     json_t *root = json_object();
     json_object_set_new(root, "PredictorEvaluationResults", results);
     json_object_set_new(root, "IsAutoPredictor", json_false());
+    return root;
+}
+
+json_t *hc_accuracy_metrics_json(const hc_predictor_def *def,
+                                 const hc_dataset *ds,
+                                 const hc_eval_totals *totals)
+{
+    hc_pooled_metrics pooled[HC_MAX_WINDOWS];
+    int64_t start[HC_MAX_WINDOWS], end[HC_MAX_WINDOWS];
+    for (int w = 0; w < totals->nwindows; w++) {
+        int k = totals->nwindows - 1 - w;
+        int64_t ws = hc_window_start(def, ds, k);
+        pooled[w] = totals->window[k];
+        start[w] = hc_step_start(def->freq, ws);
+        end[w] = hc_step_start(def->freq, ws + (int64_t)def->horizon - 1);
+    }
+    hc_accuracy_json_args a = {def->algorithm_arn[0] ? def->algorithm_arn : NULL,
+                               "mean", def->quantiles, def->nquantiles, pooled,
+                               start, end, (size_t)totals->nwindows};
+    json_t *root = hc_accuracy_metrics_json_windows(&a);
+    if (root && def->automl) {
+        /* One model per item, chosen by this metric. */
+        json_object_set_new(root, "IsAutoPredictor",
+                            def->auto_predictor ? json_true() : json_false());
+        json_object_set_new(root, "OptimizationMetric",
+                            json_string(hc_opt_metric_name(def->metric)));
+    }
     return root;
 }

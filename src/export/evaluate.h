@@ -42,10 +42,41 @@ int hc_evaluate(const hc_eval_setup *setup, hc_eval_totals *totals,
 /* The header lines of both folders (with '\n'). */
 int hc_forecast_header(const hc_predictor_def *def, hc_buf *out);
 int hc_accuracy_header(const hc_predictor_def *def, hc_buf *out);
+/* The accuracy header from its parts (dimension names, ascending quantile
+ * taus); hc_accuracy_header is this with the predictor's. */
+int hc_accuracy_header_columns(hc_buf *out, const char *const *dims,
+                               size_t ndims, const double *quantiles,
+                               size_t nq);
+
+/* One item's accuracy-metrics-values lines: a Computed row per window, in
+ * the order given (oldest first), then the Summary row (start of the first
+ * window, end of the last). win[w] is the item's metrics in window w
+ * (undefined ones print `not defined`); first/last the windows' bounds as
+ * printed ("2017-06-19T15:00:00"). nwindows >= 1. The export and evaluate
+ * both write their rows with this, so their bytes agree. */
+void hc_format_item_accuracy(hc_buf *b, const char *item_id,
+                             const char *const *dims, size_t ndims,
+                             const hc_window_metrics *win,
+                             const char *const *first, const char *const *last,
+                             size_t nwindows, size_t nq);
 
 /* GetAccuracyMetrics response from totals. */
 json_t *hc_accuracy_metrics_json(const hc_predictor_def *def,
                                  const hc_dataset *ds,
                                  const hc_eval_totals *totals);
+
+/* The same response from explicit per-window accumulators. */
+typedef struct hc_accuracy_json_args {
+    const char *algorithm_arn;  /* NULL: AlgorithmArn left out */
+    const char *point_type;     /* ErrorMetrics' ForecastType ("mean",
+                                   "0.5"); NULL: no ErrorMetrics */
+    const double *quantiles;    /* ascending */
+    size_t nq;
+    const hc_pooled_metrics *pooled; /* per window, oldest first */
+    const int64_t *start;       /* window bounds, seconds since the epoch */
+    const int64_t *end;         /* (the end is the last step's start) */
+    size_t nwindows;
+} hc_accuracy_json_args;
+json_t *hc_accuracy_metrics_json_windows(const hc_accuracy_json_args *a);
 
 #endif

@@ -9,11 +9,13 @@
 #define HC_ARN_ETS "arn:aws:forecast:::algorithm/ETS"
 #define HC_ARN_NAIVE "arn:hindcast:::algorithm/Naive"
 #define HC_ARN_SEASONAL_NAIVE "arn:hindcast:::algorithm/SeasonalNaive"
+#define HC_ARN_THETA "arn:hindcast:::algorithm/Theta"
 
 /* One definition per model file. */
 extern const hc_model hc_models_ets;
 extern const hc_model hc_models_naive;
 extern const hc_model hc_models_seasonal_naive;
+extern const hc_model hc_models_theta;
 
 /* Checks what every forecast needs from a request and its output arrays:
  * horizon >= 1, mean given, quantiles given when nquantiles > 0, every tau

@@ -13,9 +13,11 @@ static const hc_model *const registry[] = {
     &hc_models_ets,
     &hc_models_naive,
     &hc_models_seasonal_naive,
+    &hc_models_theta,
 };
 
-#define SUPPORTED_ARNS HC_ARN_ETS ", " HC_ARN_NAIVE ", " HC_ARN_SEASONAL_NAIVE
+#define SUPPORTED_ARNS                                                         \
+    HC_ARN_ETS ", " HC_ARN_NAIVE ", " HC_ARN_SEASONAL_NAIVE ", " HC_ARN_THETA
 
 #define NMODELS (sizeof registry / sizeof registry[0])
 

@@ -163,6 +163,57 @@ static int parse_fill_rule(const json_t *params, const char *key,
     return 0;
 }
 
+/* The filling parameters of a target_value featurization (CreatePredictor)
+ * or attribute transformation (CreateAutoPredictor). */
+static int apply_filling(hc_predictor_def *def, const json_t *params,
+                         const char *where, hc_error *err)
+{
+    int rc;
+    (void)where;
+    static const char *const members[] = {
+        "aggregation", "frontfill", "middlefill", "backfill",
+        "middlefill_value", "backfill_value", NULL};
+    const char *key;
+    json_t *value;
+    json_object_foreach((json_t *)params, key, value) {
+        int known = 0;
+        for (size_t k = 0; members[k]; k++)
+            known |= strcmp(key, members[k]) == 0;
+        if (!known)
+            return hc_error_set(err, HC_ERR_INVALID_INPUT,
+                                "FeaturizationMethodParameters: unknown "
+                                "parameter '%s' (known: aggregation, "
+                                "frontfill, middlefill, backfill, "
+                                "middlefill_value, backfill_value)",
+                                key);
+    }
+    const char *text = NULL;
+    if ((rc = ju_get_string(params, "aggregation", "aggregation", 0,
+                            &text, err)))
+        return rc;
+    if (text && hc_aggregation_parse(text, &def->aggregation) != 0)
+        return hc_error_set(err, HC_ERR_INVALID_INPUT,
+                            "FeaturizationMethodParameters.aggregation "
+                            "'%s' is not one of sum, avg, first, min, "
+                            "max, none", text);
+    text = NULL;
+    if ((rc = ju_get_string(params, "frontfill", "frontfill", 0, &text,
+                            err)))
+        return rc;
+    if (text && strcmp(text, "none") != 0)
+        return hc_error_set(err, HC_ERR_INVALID_INPUT,
+                            "FeaturizationMethodParameters.frontfill "
+                            "'%s' is not supported: frontfill must be "
+                            "'none'", text);
+    if ((rc = parse_fill_rule(params, "middlefill", "middlefill_value",
+                              &def->middlefill, err)))
+        return rc;
+    if ((rc = parse_fill_rule(params, "backfill", "backfill_value",
+                              &def->backfill, err)))
+        return rc;
+    return 0;
+}
+
 static int parse_featurizations(hc_predictor_def *def, const json_t *fc,
                                 hc_error *err)
 {
@@ -217,46 +268,8 @@ static int parse_featurizations(hc_predictor_def *def, const json_t *fc,
                 return rc;
             if (!params)
                 continue;
-            static const char *const members[] = {
-                "aggregation", "frontfill", "middlefill", "backfill",
-                "middlefill_value", "backfill_value", NULL};
-            const char *key;
-            json_t *value;
-            json_object_foreach(params, key, value) {
-                int known = 0;
-                for (size_t k = 0; members[k]; k++)
-                    known |= strcmp(key, members[k]) == 0;
-                if (!known)
-                    return hc_error_set(err, HC_ERR_INVALID_INPUT,
-                                        "FeaturizationMethodParameters: unknown "
-                                        "parameter '%s' (known: aggregation, "
-                                        "frontfill, middlefill, backfill, "
-                                        "middlefill_value, backfill_value)",
-                                        key);
-            }
-            const char *text = NULL;
-            if ((rc = ju_get_string(params, "aggregation", "aggregation", 0,
-                                    &text, err)))
-                return rc;
-            if (text && hc_aggregation_parse(text, &def->aggregation) != 0)
-                return hc_error_set(err, HC_ERR_INVALID_INPUT,
-                                    "FeaturizationMethodParameters.aggregation "
-                                    "'%s' is not one of sum, avg, first, min, "
-                                    "max, none", text);
-            text = NULL;
-            if ((rc = ju_get_string(params, "frontfill", "frontfill", 0, &text,
+            if ((rc = apply_filling(def, params, "FeaturizationMethodParameters",
                                     err)))
-                return rc;
-            if (text && strcmp(text, "none") != 0)
-                return hc_error_set(err, HC_ERR_INVALID_INPUT,
-                                    "FeaturizationMethodParameters.frontfill "
-                                    "'%s' is not supported: frontfill must be "
-                                    "'none'", text);
-            if ((rc = parse_fill_rule(params, "middlefill", "middlefill_value",
-                                      &def->middlefill, err)))
-                return rc;
-            if ((rc = parse_fill_rule(params, "backfill", "backfill_value",
-                                      &def->backfill, err)))
                 return rc;
         }
     }
@@ -421,13 +434,12 @@ static int parse_target_time_series(hc_predictor_def *def, const json_t *req,
         int listed = 0;
         for (size_t j = 0; j < def->ndims; j++)
             listed |= strcmp(def->dims[j], name) == 0;
-        if (!listed && def->ndims != 0) {
-                return hc_error_set(err, HC_ERR_INVALID_INPUT,
-                                    "Schema attribute '%s' is a dimension but "
-                                    "is not listed in "
-                                    "FeaturizationConfig.ForecastDimensions",
-                                    name);
-        }
+        if (!listed && def->ndims != 0)
+            return hc_error_set(err, HC_ERR_INVALID_INPUT,
+                                "Schema attribute '%s' is a dimension but is "
+                                "not listed in "
+                                "FeaturizationConfig.ForecastDimensions",
+                                name);
     }
     if (def->ndims == 0) {
         for (size_t i = 0; i < def->nattributes; i++) {
@@ -502,21 +514,37 @@ int hc_predictor_def_parse(hc_predictor_def *def, const json_t *req,
         return rc;
     if ((rc = ju_get_string(req, "AlgorithmArn", "AlgorithmArn", 0, &algo, err)))
         return rc;
-    if (automl)
-        return invalid(err, "PerformAutoML is not supported yet: give an "
-                            "AlgorithmArn (supported: see "
-                            "describe-predictor's AlgorithmArn list in the README)");
-    if (!algo)
-        return invalid(err, "AlgorithmArn is required when PerformAutoML is "
-                            "false");
-    if ((rc = hc_validate_arn(algo, "algorithmArn", err)))
+    const char *metric = NULL;
+    if ((rc = ju_get_string(req, "OptimizationMetric", "OptimizationMetric", 0,
+                            &metric, err)))
         return rc;
-    def->model = hc_model_by_arn(algo);
-    if (!def->model)
-        return hc_error_set(err, HC_ERR_INVALID_INPUT,
-                            "AlgorithmArn '%s' is not supported. Supported "
-                            "algorithms: %s", algo, hc_model_supported_arns());
-    snprintf(def->algorithm_arn, sizeof def->algorithm_arn, "%s", algo);
+    if (automl) {
+        /* Legacy AutoML: like an AutoPredictor, the best model per item. */
+        if (algo)
+            return invalid(err, "AlgorithmArn must not be given when "
+                                "PerformAutoML is true");
+        def->automl = 1;
+        def->metric = HC_OPT_AVG_WQL;
+        if (metric && hc_opt_metric_parse(metric, &def->metric) != 0)
+            return hc_error_set(err, HC_ERR_INVALID_INPUT,
+                                "1 validation error detected: Value '%s' at "
+                                "'optimizationMetric' failed to satisfy "
+                                "constraint: Member must satisfy enum value set: "
+                                "[WAPE, RMSE, AverageWeightedQuantileLoss, MASE, "
+                                "MAPE]", metric);
+    } else {
+        if (!algo)
+            return invalid(err, "AlgorithmArn is required when PerformAutoML is "
+                                "false");
+        if ((rc = hc_validate_arn(algo, "algorithmArn", err)))
+            return rc;
+        def->model = hc_model_by_arn(algo);
+        if (!def->model)
+            return hc_error_set(err, HC_ERR_INVALID_INPUT,
+                                "AlgorithmArn '%s' is not supported. Supported "
+                                "algorithms: %s", algo, hc_model_supported_arns());
+        snprintf(def->algorithm_arn, sizeof def->algorithm_arn, "%s", algo);
+    }
 
     long long horizon = 0;
     if ((rc = ju_get_int(req, "ForecastHorizon", "ForecastHorizon", 1, &horizon,
@@ -634,4 +662,188 @@ uint64_t hc_fit_seed(const hc_series *s, size_t ndims, int k)
     h *= 0xff51afd7ed558ccdull;
     h ^= h >> 33;
     return h;
+}
+
+int hc_resource_name_ok(const char *name)
+{
+    size_t n = strlen(name);
+    if (n == 0 || n >= HC_RESOURCE_NAME_MAX ||
+        !((name[0] >= 'a' && name[0] <= 'z') || (name[0] >= 'A' && name[0] <= 'Z')))
+        return 0;
+    for (size_t i = 1; i < n; i++) {
+        char c = name[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+              (c >= '0' && c <= '9') || c == '_'))
+            return 0;
+    }
+    return 1;
+}
+
+const char *hc_opt_metric_name(hc_opt_metric m)
+{
+    switch (m) {
+    case HC_OPT_WAPE: return "WAPE";
+    case HC_OPT_RMSE: return "RMSE";
+    case HC_OPT_MASE: return "MASE";
+    case HC_OPT_MAPE: return "MAPE";
+    default: return "AverageWeightedQuantileLoss";
+    }
+}
+
+int hc_opt_metric_parse(const char *text, hc_opt_metric *out)
+{
+    static const hc_opt_metric all[] = {HC_OPT_WAPE, HC_OPT_RMSE, HC_OPT_AVG_WQL,
+                                        HC_OPT_MASE, HC_OPT_MAPE};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+        if (strcmp(text, hc_opt_metric_name(all[i])) == 0) {
+            *out = all[i];
+            return 0;
+        }
+    return -1;
+}
+
+static const char *const auto_request_members[] = {
+    "PredictorName", "ForecastHorizon", "ForecastTypes", "ForecastDimensions",
+    "ForecastFrequency", "DataConfig", "EncryptionConfig",
+    "ReferencePredictorArn", "OptimizationMetric", "ExplainPredictor", "Tags",
+    "MonitorConfig", "TimeAlignmentBoundary", "TargetTimeSeries",
+    "NumberOfBacktestWindows", "BackTestWindowOffset", NULL};
+
+/* CreateAutoPredictor is mapped onto the CreatePredictor parser: the same
+ * members under their CreatePredictor names, so every rule is checked once. */
+int hc_predictor_def_parse_auto(hc_predictor_def *def, const json_t *req,
+                                hc_error *err)
+{
+    memset(def, 0, sizeof *def);
+    int rc;
+    if (!json_is_object(req))
+        return hc_error_set(err, HC_ERR_USAGE,
+                            "Parameter validation failed:\nthe request must be "
+                            "a JSON object");
+    if ((rc = ju_check_members(req, "input", auto_request_members, err)))
+        return rc;
+    static const char *const unsupported[] = {"ReferencePredictorArn",
+                                              "MonitorConfig",
+                                              "TimeAlignmentBoundary", NULL};
+    for (size_t i = 0; unsupported[i]; i++)
+        if (json_object_get(req, unsupported[i]))
+            return hc_error_set(err, HC_ERR_INVALID_INPUT,
+                                "%s is not supported by hindcast", unsupported[i]);
+    int explain = 0;
+    if ((rc = ju_get_bool(req, "ExplainPredictor", "ExplainPredictor", 0, &explain,
+                          err)))
+        return rc;
+    if (explain)
+        return invalid(err, "ExplainPredictor is not supported by hindcast");
+    const char *metric = NULL;
+    if ((rc = ju_get_string(req, "OptimizationMetric", "OptimizationMetric", 0,
+                            &metric, err)))
+        return rc;
+    hc_opt_metric m = HC_OPT_AVG_WQL;
+    if (metric && hc_opt_metric_parse(metric, &m) != 0)
+        return hc_error_set(err, HC_ERR_INVALID_INPUT,
+                            "1 validation error detected: Value '%s' at "
+                            "'optimizationMetric' failed to satisfy constraint: "
+                            "Member must satisfy enum value set: [WAPE, RMSE, "
+                            "AverageWeightedQuantileLoss, MASE, MAPE]", metric);
+    const char *freq = NULL;
+    if ((rc = ju_get_string(req, "ForecastFrequency", "ForecastFrequency", 1, &freq,
+                            err)))
+        return rc;
+
+    json_t *mapped = json_object();
+    static const char *const copied[] = {"PredictorName", "ForecastHorizon",
+                                         "ForecastTypes", "TargetTimeSeries", NULL};
+    for (size_t i = 0; copied[i]; i++) {
+        json_t *v = json_object_get(req, copied[i]);
+        if (v)
+            json_object_set(mapped, copied[i], v);
+    }
+    json_object_set_new(mapped, "AlgorithmArn",
+                        json_string("arn:hindcast:::algorithm/Naive"));
+    json_t *eval = json_object();
+    if (json_object_get(req, "NumberOfBacktestWindows"))
+        json_object_set(eval, "NumberOfBacktestWindows",
+                        json_object_get(req, "NumberOfBacktestWindows"));
+    if (json_object_get(req, "BackTestWindowOffset"))
+        json_object_set(eval, "BackTestWindowOffset",
+                        json_object_get(req, "BackTestWindowOffset"));
+    json_object_set_new(mapped, "EvaluationParameters", eval);
+    json_t *fc = json_object();
+    json_object_set_new(fc, "ForecastFrequency", json_string(freq));
+    if (json_object_get(req, "ForecastDimensions"))
+        json_object_set(fc, "ForecastDimensions",
+                        json_object_get(req, "ForecastDimensions"));
+    json_object_set_new(mapped, "FeaturizationConfig", fc);
+
+    json_t *data = NULL, *attrs = NULL;
+    if ((rc = ju_get_object(req, "DataConfig", "DataConfig", 0, &data, err)))
+        goto done;
+    if (data) {
+        static const char *const members[] = {"DatasetGroupArn", "AttributeConfigs",
+                                              "AdditionalDatasets", NULL};
+        if ((rc = ju_check_members(data, "input.DataConfig", members, err)))
+            goto done;
+        if (json_object_get(data, "AdditionalDatasets")) {
+            rc = invalid(err, "DataConfig.AdditionalDatasets (weather, holidays) "
+                              "are not supported by hindcast");
+            goto done;
+        }
+        if ((rc = ju_get_array(data, "AttributeConfigs",
+                               "DataConfig.AttributeConfigs", 0, &attrs, err)))
+            goto done;
+    }
+    rc = hc_predictor_def_parse(def, mapped, err);
+    if (rc == 0 && attrs) {
+        size_t i;
+        json_t *a;
+        json_array_foreach(attrs, i, a) {
+            const char *name = NULL;
+            json_t *tr = NULL;
+            if (!json_is_object(a)) {
+                rc = hc_error_set(err, HC_ERR_USAGE,
+                                  "Parameter validation failed:\nInvalid type for "
+                                  "parameter DataConfig.AttributeConfigs[%zu]", i);
+                break;
+            }
+            if ((rc = ju_get_string(a, "AttributeName",
+                                    "DataConfig.AttributeConfigs.AttributeName", 1,
+                                    &name, err)) ||
+                (rc = ju_get_object(a, "Transformations",
+                                    "DataConfig.AttributeConfigs.Transformations",
+                                    1, &tr, err)))
+                break;
+            if (strcmp(name, "target_value") != 0) {
+                rc = hc_error_set(err, HC_ERR_INVALID_INPUT,
+                                  "DataConfig.AttributeConfigs: attribute '%s' "
+                                  "cannot be transformed; only target_value is "
+                                  "supported", name);
+                break;
+            }
+            if ((rc = apply_filling(def, tr, "Transformations", err)))
+                break;
+        }
+    }
+    if (rc == 0) {
+        def->automl = 1;
+        def->auto_predictor = 1;
+        def->metric = m;
+        def->model = NULL;
+        def->algorithm_arn[0] = '\0';
+    }
+done:
+    json_decref(mapped);
+    return rc;
+}
+
+int hc_predictor_def_from_stored(hc_predictor_def *def, const json_t *doc,
+                                 hc_error *err)
+{
+    const json_t *req = json_object_get(doc, "_Request");
+    if (!req)
+        return hc_error_set(err, HC_ERR_INTERNAL,
+                            "predictor record has no request: re-create it");
+    if (json_is_true(json_object_get(doc, "IsAutoPredictor")))
+        return hc_predictor_def_parse_auto(def, req, err);
+    return hc_predictor_def_parse(def, req, err);
 }

@@ -15,12 +15,32 @@
 #define HC_MAX_FORECAST_TYPES 5
 #define HC_MAX_ATTRIBUTES 16
 #define HC_MAX_HORIZON 500
+/* A predictor's name in its ARN: up to 63 characters, plus "_<26-character
+ * id>" for AutoPredictors. */
+#define HC_RESOURCE_NAME_MAX 96
+
+/* ^[a-zA-Z][a-zA-Z0-9_]*$ and at most HC_RESOURCE_NAME_MAX - 1 characters:
+ * the names that may appear in this workspace's ARNs. */
+int hc_resource_name_ok(const char *name);
 
 /* Everything CreatePredictor fixes, parsed and validated. */
+/* What AutoPredictor minimises per item (OptimizationMetric). */
+typedef enum hc_opt_metric {
+    HC_OPT_AVG_WQL = 0, /* AverageWeightedQuantileLoss, Amazon's default */
+    HC_OPT_WAPE,
+    HC_OPT_RMSE,
+    HC_OPT_MASE,
+    HC_OPT_MAPE
+} hc_opt_metric;
+
 typedef struct hc_predictor_def {
-    char name[64];
+    char name[HC_RESOURCE_NAME_MAX];
     char algorithm_arn[260];
-    const hc_model *model;           /* NULL only for AutoML */
+    const hc_model *model;           /* NULL for an AutoPredictor */
+    int automl;                      /* best model per item (AutoPredictor or
+                                        PerformAutoML) */
+    int auto_predictor;              /* created by CreateAutoPredictor */
+    hc_opt_metric metric;
     size_t horizon;
     size_t ntypes;
     char types[HC_MAX_FORECAST_TYPES][8];  /* as given: "mean", "0.1" */
@@ -52,6 +72,23 @@ typedef struct hc_predictor_def {
 int hc_predictor_def_parse(hc_predictor_def *def, const json_t *request,
                            hc_error *err);
 void hc_predictor_def_free(hc_predictor_def *def);
+
+/* Parses a CreateAutoPredictor request (with the TargetTimeSeries,
+ * NumberOfBacktestWindows and BackTestWindowOffset extensions). The name is
+ * taken as given: the caller appends the ARN id. */
+int hc_predictor_def_parse_auto(hc_predictor_def *def, const json_t *request,
+                                hc_error *err);
+
+/* The definition recorded in a predictor's document (its _Request, read
+ * by the parser matching IsAutoPredictor). */
+int hc_predictor_def_from_stored(hc_predictor_def *def, const json_t *doc,
+                                 hc_error *err);
+
+/* OptimizationMetric text -> value; 0 or -1. */
+int hc_opt_metric_parse(const char *text, hc_opt_metric *out);
+
+/* "AverageWeightedQuantileLoss", "WAPE", ... */
+const char *hc_opt_metric_name(hc_opt_metric m);
 
 /* Dataset options that read def's TargetTimeSeries. */
 void hc_predictor_dataset_options(const hc_predictor_def *def,
@@ -111,13 +148,16 @@ typedef struct hc_train_summary {
     size_t excluded;         /* item-windows without a forecast */
     size_t fallbacks;        /* fits that used a simpler model */
     size_t by_algorithm[16]; /* fits per hc_algorithm id */
+    size_t items_by_algorithm[16]; /* AutoPredictor: items per chosen model */
 } hc_train_summary;
 
 /* Fits every (item, window) on `threads` workers and writes the model file
- * (temporary name, fsync, rename). Deterministic for any thread count. */
+ * (temporary name, fsync, rename). Deterministic for any thread count.
+ * `cancelled` (may be NULL) is polled between batches; when it returns
+ * non-zero training stops with HC_ERR_STOPPED and no model file. */
 int hc_train(const hc_predictor_def *def, const hc_dataset *ds, int threads,
-             const char *model_path, hc_train_summary *summary,
-             hc_error *err);
+             const char *model_path, int (*cancelled)(void),
+             hc_train_summary *summary, hc_error *err);
 
 /* The summary as a JSON object for describe-predictor. */
 json_t *hc_train_summary_json(const hc_train_summary *s);

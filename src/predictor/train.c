@@ -1,8 +1,10 @@
 /* Training: fit every (item, window) in parallel, write them in item order. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "hindcast/parallel.h"
+#include "hindcast/metrics.h"
 #include "predictor/modelfile.h"
 #include "predictor/predictor.h"
 
@@ -14,6 +16,7 @@ typedef struct item_fit {
     hc_buf entries;
     size_t fitted, excluded, fallbacks;
     size_t by_algorithm[16];
+    int chosen; /* AutoPredictor: the model chosen for the item, else 0 */
 } item_fit;
 
 typedef struct train_ctx {
@@ -23,6 +26,119 @@ typedef struct train_ctx {
     item_fit *results;
     hc_error *worker_errors; /* one per worker */
 } train_ctx;
+
+/* One window's score for OptimizationMetric; NaN when not defined. */
+static double metric_value(hc_opt_metric m, const hc_window_metrics *w)
+{
+    switch (m) {
+    case HC_OPT_WAPE: return w->wape;
+    case HC_OPT_RMSE: return w->rmse;
+    case HC_OPT_MASE: return w->mase;
+    case HC_OPT_MAPE: return w->mape;
+    default: return w->avg_wql;
+    }
+}
+
+typedef struct candidate_score {
+    int defined;    /* the metric was defined in some window */
+    double metric;  /* its mean over those windows */
+    double rmse;    /* tie-break / fallback: mean RMSE */
+} candidate_score;
+
+/* Fits `model` on every included window of item s and scores it on the
+ * windows' actuals, as the export will (same seeds, same metrics). */
+static int score_candidate(const train_ctx *ctx, const hc_series *s,
+                           const hc_model *model, double *mean, double *quant,
+                           candidate_score *out, hc_error *err)
+{
+    const hc_predictor_def *def = ctx->def;
+    const hc_dataset *ds = ctx->ds;
+    int season = hc_freq_season_length(def->freq);
+    double msum = 0, rsum = 0;
+    size_t mcount = 0, rcount = 0;
+    for (int k = 0; k < def->nwindows; k++) {
+        size_t train_len = 0;
+        int64_t ws = hc_window_start(def, ds, k);
+        if (hc_window_state_of(def, ds, s, ws, &train_len) != HC_WIN_FITTED)
+            continue;
+        const double *y = ds->values + s->offset;
+        hc_fit_input in = {y, train_len, season, def->freq,
+                           hc_fit_seed(s, ds->ndims, k)};
+        hc_fitted fit = {0};
+        int rc = hc_model_fit_with_fallback(model, &in, &fit, err);
+        if (rc == 0) {
+            hc_forecast_request req = {def->horizon, def->nquantiles, def->quantiles,
+                                       hc_fit_seed(s, ds->ndims, k) ^ 0x5eedu};
+            rc = hc_model_forecast(&fit, &req, mean, quant, err);
+        }
+        hc_fitted_clear(&fit);
+        if (rc != 0)
+            return rc < 0 ? rc : hc_error_set(err, HC_ERR_INTERNAL,
+                                               "item %s: no model could be fitted",
+                                               s->item_id);
+        hc_window_metrics w;
+        hc_metrics_window(y + train_len, mean, quant, def->quantiles,
+                          def->nquantiles, def->horizon,
+                          hc_mase_scale(y, train_len, season), &w);
+        double v = metric_value(def->metric, &w);
+        if (!isnan(v)) {
+            msum += v;
+            mcount++;
+        }
+        if (!isnan(w.rmse)) {
+            rsum += w.rmse;
+            rcount++;
+        }
+    }
+    out->defined = mcount > 0;
+    out->metric = mcount ? msum / (double)mcount : (double)NAN;
+    out->rmse = rcount ? rsum / (double)rcount : (double)INFINITY;
+    return 0;
+}
+
+/* 1 when a beats b: a defined metric beats none, then lower metric, then
+ * lower RMSE; equal scores keep the earlier (simpler) model. */
+static int better(const candidate_score *a, const candidate_score *b)
+{
+    if (a->defined != b->defined)
+        return a->defined;
+    if (a->defined && a->metric != b->metric)
+        return a->metric < b->metric;
+    return a->rmse < b->rmse;
+}
+
+/* AutoPredictor: the registered model with the best OptimizationMetric over
+ * the item's backtest windows. */
+static int choose_model(const train_ctx *ctx, const hc_series *s,
+                        const hc_model **chosen, hc_error *err)
+{
+    const hc_predictor_def *def = ctx->def;
+    double *mean = malloc(def->horizon * sizeof *mean);
+    double *quant = malloc(def->horizon * (def->nquantiles + 1) * sizeof *quant);
+    int rc = 0;
+    candidate_score best = {0, (double)NAN, (double)INFINITY};
+    *chosen = NULL;
+    if (!mean || !quant) {
+        rc = hc_error_set(err, HC_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    for (int id = 1; id < 16; id++) {
+        const hc_model *m = hc_model_by_id((hc_algorithm)id);
+        if (!m)
+            continue;
+        candidate_score sc;
+        if ((rc = score_candidate(ctx, s, m, mean, quant, &sc, err)))
+            goto done;
+        if (!*chosen || better(&sc, &best)) {
+            *chosen = m;
+            best = sc;
+        }
+    }
+done:
+    free(mean);
+    free(quant);
+    return rc;
+}
 
 static int fit_item(void *p, size_t index, int worker)
 {
@@ -36,7 +152,15 @@ static int fit_item(void *p, size_t index, int worker)
     hc_buf_reset(&res->entries);
     res->fitted = res->excluded = res->fallbacks = 0;
     memset(res->by_algorithm, 0, sizeof res->by_algorithm);
+    res->chosen = 0;
 
+    const hc_model *model = def->model;
+    if (def->automl) {
+        int rc = choose_model(ctx, s, &model, err);
+        if (rc)
+            return rc;
+        res->chosen = model ? (int)model->id : 0;
+    }
     for (int k = 0; k < def->nwindows; k++) {
         size_t train_len = 0;
         int64_t ws = hc_window_start(def, ds, k);
@@ -55,7 +179,7 @@ static int fit_item(void *p, size_t index, int worker)
             .seed = hc_fit_seed(s, ds->ndims, k),
         };
         hc_fitted fit = {0};
-        int rc = hc_model_fit_with_fallback(def->model, &in, &fit, err);
+        int rc = hc_model_fit_with_fallback(model, &in, &fit, err);
         if (rc != 0) {
             hc_fitted_clear(&fit);
             return rc < 0 ? rc : hc_error_set(err, HC_ERR_INTERNAL,
@@ -75,7 +199,8 @@ static int fit_item(void *p, size_t index, int worker)
 }
 
 int hc_train(const hc_predictor_def *def, const hc_dataset *ds, int threads,
-             const char *model_path, hc_train_summary *summary, hc_error *err)
+             const char *model_path, int (*cancelled)(void),
+             hc_train_summary *summary, hc_error *err)
 {
     memset(summary, 0, sizeof *summary);
     summary->items = ds->nseries;
@@ -96,6 +221,10 @@ int hc_train(const hc_predictor_def *def, const hc_dataset *ds, int threads,
     train_ctx ctx = {def, ds, 0, results, worker_errors};
     for (size_t begin = 0; begin < ds->nseries; begin += batch) {
         size_t n = ds->nseries - begin < batch ? ds->nseries - begin : batch;
+        if (cancelled && cancelled()) {
+            rc = hc_error_set(err, HC_ERR_STOPPED, "Stopped by StopResource.");
+            goto done;
+        }
         ctx.batch_begin = begin;
         rc = hc_parallel_for(n, threads, fit_item, &ctx);
         if (rc) {
@@ -116,6 +245,8 @@ int hc_train(const hc_predictor_def *def, const hc_dataset *ds, int threads,
             summary->fallbacks += results[i].fallbacks;
             for (int a = 0; a < 16; a++)
                 summary->by_algorithm[a] += results[i].by_algorithm[a];
+            if (results[i].chosen > 0 && results[i].chosen < 16)
+                summary->items_by_algorithm[results[i].chosen]++;
         }
     }
     rc = hc_model_writer_commit(writer, err);
@@ -147,5 +278,19 @@ json_t *hc_train_summary_json(const hc_train_summary *s)
                             json_integer((json_int_t)s->by_algorithm[a]));
     }
     json_object_set_new(o, "FitsByAlgorithm", by);
+    json_t *items = json_object();
+    int any = 0;
+    for (int a = 0; a < 16; a++) {
+        if (!s->items_by_algorithm[a])
+            continue;
+        const hc_model *m = hc_model_by_id((hc_algorithm)a);
+        json_object_set_new(items, m ? m->name : "unknown",
+                            json_integer((json_int_t)s->items_by_algorithm[a]));
+        any = 1;
+    }
+    if (any)
+        json_object_set_new(o, "AutoPredictorItemsByAlgorithm", items);
+    else
+        json_decref(items);
     return o;
 }

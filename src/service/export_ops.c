@@ -1,5 +1,6 @@
 /* CreatePredictorBacktestExportJob and DescribePredictorBacktestExportJob. */
 #include <dirent.h>
+#include <signal.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +8,7 @@
 #include <unistd.h>
 
 #include "export/evaluate.h"
+#include "service/token.h"
 #include "hindcast/buf.h"
 #include "hindcast/calendar.h"
 #include "hindcast/validate.h"
@@ -15,91 +17,57 @@
 #include "service/service_internal.h"
 #include "workspace/workspace.h"
 
-static char *job_dir(const hc_service *svc, const char *predictor,
-                     const char *job)
-{
-    hc_buf b = HC_BUF_INIT;
-    hc_buf_printf(&b, "%s/jobs/%s/%s", svc->root, predictor, job);
-    return b.data;
-}
-
-static int save_job(const hc_service *svc, const char *dir, json_t *doc,
-                    const char *status, const char *message, hc_error *err)
-{
-    json_object_set_new(doc, "Status", json_string(status));
-    if (message)
-        json_object_set_new(doc, "Message", json_string(message));
-    json_object_set_new(doc, "LastModificationTime", ju_time(hc_svc_now(svc)));
-    char *path = hc_path2(dir, "job.json");
-    int rc = path ? hc_ws_write_json(path, doc, err)
-                  : hc_error_set(err, HC_ERR_NOMEM, "out of memory");
-    free(path);
-    return rc;
-}
-
-/* Counts jobs in the workspace and those still in progress (a job whose
- * process died does not count as in progress). Caller holds the lock. */
+/* Counts jobs in the workspace and those in progress (a job whose process
+ * died is settled first and does not count). Caller holds the lock, so
+ * settling happens without it here. */
 static int count_jobs(const hc_service *svc, size_t *total, size_t *running,
                       hc_error *err)
 {
+    char **paths = NULL;
+    size_t n = 0;
     *total = *running = 0;
-    char *jobs = hc_path2(svc->root, "jobs");
-    if (!jobs)
-        return hc_error_set(err, HC_ERR_NOMEM, "out of memory");
-    DIR *top = opendir(jobs);
-    if (!top) {
-        free(jobs);
-        return 0;
-    }
-    struct dirent *p;
-    while ((p = readdir(top))) {
-        if (p->d_name[0] == '.')
-            continue;
-        char *pdir = hc_path2(jobs, p->d_name);
-        DIR *inner = pdir ? opendir(pdir) : NULL;
-        struct dirent *j;
-        while (inner && (j = readdir(inner))) {
-            if (j->d_name[0] == '.')
-                continue;
-            (*total)++;
-            char *path = hc_path3(pdir, j->d_name, "job.json");
-            json_t *doc = NULL;
-            hc_error ignored;
-            if (path && hc_ws_read_json(path, &doc, &ignored) == 0) {
-                const char *st = json_string_value(json_object_get(doc, "Status"));
-                json_t *pid = json_object_get(doc, "_Pid");
-                if (st && (strcmp(st, "CREATE_IN_PROGRESS") == 0 ||
-                           strcmp(st, "CREATE_PENDING") == 0) &&
-                    hc_svc_pid_alive(pid ? (long)json_integer_value(pid) : 0))
-                    (*running)++;
-            }
-            json_decref(doc);
-            free(path);
+    int rc = hc_svc_list_job_docs(svc, NULL, &paths, &n, err);
+    if (rc)
+        return rc;
+    *total = n;
+    for (size_t i = 0; i < n; i++) {
+        json_t *doc = NULL;
+        hc_error ignored;
+        if (hc_ws_read_json(paths[i], &doc, &ignored) == 0) {
+            const char *st = json_string_value(json_object_get(doc, "Status"));
+            if (hc_status_in_progress(st) && hc_svc_worker_alive(doc))
+                (*running)++;
         }
-        if (inner)
-            closedir(inner);
-        free(pdir);
+        json_decref(doc);
     }
-    closedir(top);
-    free(jobs);
+    hc_free_paths(paths, n);
     return 0;
 }
 
 typedef struct export_sink {
     hc_part_writer *forecasts;
     hc_part_writer *accuracy;
+    size_t items_written;
+    size_t pause_after; /* 0: never (see HINDCAST_DEBUG_PAUSE_AFTER_ITEMS) */
 } export_sink;
 
 static int write_item(void *p, const hc_item_eval *item, hc_error *err)
 {
     export_sink *sink = p;
     int rc = 0;
+    if (hc_svc_stop_requested())
+        return hc_error_set(err, HC_ERR_STOPPED, "Stopped by StopResource.");
     if (item->forecast_rows.len)
         rc = hc_part_writer_write(sink->forecasts, item->forecast_rows.data,
                                   item->forecast_rows.len, err);
     if (rc == 0 && item->accuracy_rows.len)
         rc = hc_part_writer_write(sink->accuracy, item->accuracy_rows.data,
                                   item->accuracy_rows.len, err);
+    /* Debugging and crash tests: freeze the export mid-way, with temporary
+     * parts on disk, so that kill -9 and stop-resource can be exercised at
+     * a known moment. */
+    if (++sink->items_written == sink->pause_after)
+        raise(SIGSTOP);
     return rc;
 }
 
@@ -117,8 +85,7 @@ static void on_progress(void *p, size_t done, size_t total)
 /* Runs the export into dest; on failure nothing appears under a final
  * name (temporary parts are removed). */
 static int run_export(const hc_service *svc, const char *predictor,
-                      const char *job_name, const char *dest, int64_t created,
-                      hc_error *err)
+                      const char *dest, const char *file_prefix, hc_error *err)
 {
     hc_predictor_def def;
     memset(&def, 0, sizeof def);
@@ -137,7 +104,7 @@ static int run_export(const hc_service *svc, const char *predictor,
         goto done;
     }
     if ((rc = hc_svc_load_predictor(svc, predictor, &doc, err)) ||
-        (rc = hc_predictor_def_parse(&def, json_object_get(doc, "_Request"), err)))
+        (rc = hc_predictor_def_from_stored(&def, doc, err)))
         goto done;
     path = hc_path2(pdir, "dataset.bin");
     if ((rc = hc_dataset_load(&ds, path, err)))
@@ -149,9 +116,7 @@ static int run_export(const hc_service *svc, const char *predictor,
     if ((rc = hc_ws_mkdirs(fdir, err)) || (rc = hc_ws_mkdirs(adir, err)))
         goto done;
 
-    char stamp[40];
-    hc_format_ts_export(stamp, created);
-    hc_buf_printf(&prefix, "%s_%s", job_name, stamp);
+    hc_buf_puts(&prefix, file_prefix);
     hc_part_writer_options wo = {0};
     wo.prefix = prefix.data;
     wo.extension = ".csv";
@@ -168,7 +133,10 @@ static int run_export(const hc_service *svc, const char *predictor,
     if ((rc = hc_part_writer_open(&aw, &wo, err)))
         goto done;
 
-    export_sink sink = {fw, aw};
+    export_sink sink = {fw, aw, 0, 0};
+    const char *pause = getenv("HINDCAST_DEBUG_PAUSE_AFTER_ITEMS");
+    if (pause && *pause)
+        sink.pause_after = (size_t)strtoull(pause, NULL, 10);
     progress_bridge bridge = {svc};
     hc_eval_setup setup = {0};
     setup.def = &def;
@@ -183,6 +151,10 @@ static int run_export(const hc_service *svc, const char *predictor,
     hc_eval_totals totals;
     if ((rc = hc_evaluate(&setup, &totals, err)))
         goto done;
+    if (hc_svc_stop_requested()) {
+        rc = hc_error_set(err, HC_ERR_STOPPED, "Stopped by StopResource.");
+        goto done;
+    }
     if ((rc = hc_part_writer_finish(fw, err)) || (rc = hc_part_writer_finish(aw, err)) ||
         (rc = hc_part_writer_commit(fw, err)) || (rc = hc_part_writer_commit(aw, err)))
         goto done;
@@ -204,6 +176,42 @@ done:
     return rc;
 }
 
+/* The work of a job, in this process or a detached one. */
+typedef struct job_work {
+    hc_service *svc;
+    char predictor[HC_RESOURCE_NAME_MAX];
+    char *path;   /* job.json */
+    char *dest;
+    char *prefix; /* <JobName>_<ExportTimestamp> */
+    json_t *doc;
+    hc_error err;
+} job_work;
+
+static int transition(job_work *w, const char *status, const char *message)
+{
+    return hc_svc_transition(w->svc, w->path, &w->doc, status, message, NULL);
+}
+
+static int do_job(void *p)
+{
+    job_work *w = p;
+    hc_svc_watch_stop_signals();
+    int rc = transition(w, "CREATE_IN_PROGRESS", NULL);
+    const char *st = json_string_value(json_object_get(w->doc, "Status"));
+    if (rc == 0 && st && strcmp(st, "CREATE_STOPPING") == 0)
+        rc = hc_error_set(&w->err, HC_ERR_STOPPED, "Stopped by StopResource.");
+    else if (rc == 0)
+        rc = run_export(w->svc, w->predictor, w->dest, w->prefix, &w->err);
+    if (rc == 0) {
+        transition(w, "ACTIVE", NULL);
+    } else {
+        hc_svc_remove_temporaries(w->dest, w->prefix);
+        transition(w, rc == HC_ERR_STOPPED ? "CREATE_STOPPED" : "CREATE_FAILED",
+                   w->err.message);
+    }
+    return rc;
+}
+
 int hc_op_create_export_job(hc_service *svc, const json_t *req, json_t **resp,
                             hc_error *err)
 {
@@ -212,9 +220,11 @@ int hc_op_create_export_job(hc_service *svc, const json_t *req, json_t **resp,
                                           "Format", NULL};
     const char *name = NULL, *predictor_arn = NULL, *format = "CSV";
     const char *s3path = NULL, *role = NULL, *kms = NULL;
-    json_t *dest_obj = NULL, *s3 = NULL, *tags = NULL, *pdoc = NULL, *doc = NULL;
-    char predictor[64];
-    char *arn = NULL, *dir = NULL, *dest_dir = NULL, *parent = NULL;
+    json_t *dest_obj = NULL, *s3 = NULL, *tags = NULL, *pdoc = NULL;
+    char *arn = NULL, *dir = NULL, *parent = NULL;
+    job_work w;
+    memset(&w, 0, sizeof w);
+    w.svc = svc;
     int lock_fd = -1, rc;
     if ((rc = ju_check_members(req, "input", members, err)) ||
         (rc = ju_get_string(req, "PredictorBacktestExportJobName",
@@ -255,10 +265,22 @@ int hc_op_create_export_job(hc_service *svc, const json_t *req, json_t **resp,
         goto done;
     }
     if ((rc = hc_svc_parse_tags(req, &tags, err)) ||
-        (rc = hc_svc_predictor_name(svc, predictor_arn, "predictorArn", predictor,
-                                    sizeof predictor, err)) ||
-        (rc = hc_svc_load_predictor(svc, predictor, &pdoc, err)))
+        (rc = hc_svc_predictor_name(svc, predictor_arn, "predictorArn", w.predictor,
+                                    sizeof w.predictor, err)))
         goto done;
+    {
+        char *pdir = hc_svc_predictor_dir(svc, w.predictor);
+        char *pjson = pdir ? hc_path2(pdir, "predictor.json") : NULL;
+        rc = pjson ? hc_svc_load_settled(svc, pjson, &pdoc, err)
+                   : hc_error_set(err, HC_ERR_NOMEM, "out of memory");
+        if (rc == HC_ERR_NOT_FOUND)
+            rc = hc_error_set(err, HC_ERR_NOT_FOUND,
+                              "No resource found with the arn: %s", predictor_arn);
+        free(pjson);
+        free(pdir);
+        if (rc)
+            goto done;
+    }
     const char *pstatus = json_string_value(json_object_get(pdoc, "Status"));
     if (!pstatus || strcmp(pstatus, "ACTIVE") != 0) {
         rc = hc_error_set(err, HC_ERR_IN_USE,
@@ -266,12 +288,13 @@ int hc_op_create_export_job(hc_service *svc, const json_t *req, json_t **resp,
                           predictor_arn, pstatus ? pstatus : "unknown");
         goto done;
     }
-    if ((rc = hc_resolve_destination(s3path, svc->s3_root, &dest_dir, err)))
+    if ((rc = hc_resolve_destination(s3path, svc->s3_root, &w.dest, err)))
         goto done;
-    arn = hc_svc_job_arn(svc, predictor, name);
-    dir = job_dir(svc, predictor, name);
-    parent = hc_path3(svc->root, "jobs", predictor);
-    if (!arn || !dir || !parent) {
+    arn = hc_svc_job_arn(svc, w.predictor, name);
+    dir = hc_svc_job_dir(svc, w.predictor, name);
+    parent = hc_path3(svc->root, "jobs", w.predictor);
+    w.path = dir ? hc_path2(dir, "job.json") : NULL;
+    if (!arn || !dir || !parent || !w.path) {
         rc = hc_error_set(err, HC_ERR_NOMEM, "out of memory");
         goto done;
     }
@@ -310,20 +333,26 @@ int hc_op_create_export_job(hc_service *svc, const json_t *req, json_t **resp,
         goto done;
     }
     int64_t created = hc_svc_now(svc);
-    doc = json_object();
-    json_object_set_new(doc, "PredictorBacktestExportJobArn", json_string(arn));
-    json_object_set_new(doc, "PredictorBacktestExportJobName", json_string(name));
-    json_object_set_new(doc, "PredictorArn", json_string(predictor_arn));
-    json_object_set_new(doc, "Destination", json_deep_copy(dest_obj));
-    json_object_set_new(doc, "Status", json_string("CREATE_IN_PROGRESS"));
-    json_object_set_new(doc, "CreationTime", ju_time(created));
-    json_object_set_new(doc, "LastModificationTime", ju_time(created));
-    json_object_set_new(doc, "Format", json_string(format));
-    json_object_set_new(doc, "_Tags", tags);
+    char stamp[40];
+    hc_format_ts_export(stamp, created);
+    hc_buf prefix = HC_BUF_INIT;
+    hc_buf_printf(&prefix, "%s_%s", name, stamp);
+    w.prefix = prefix.data;
+    w.doc = json_object();
+    json_object_set_new(w.doc, "PredictorBacktestExportJobArn", json_string(arn));
+    json_object_set_new(w.doc, "PredictorBacktestExportJobName", json_string(name));
+    json_object_set_new(w.doc, "PredictorArn", json_string(predictor_arn));
+    json_object_set_new(w.doc, "Destination", json_deep_copy(dest_obj));
+    json_object_set_new(w.doc, "Status", json_string("CREATE_PENDING"));
+    json_object_set_new(w.doc, "CreationTime", ju_time(created));
+    json_object_set_new(w.doc, "LastModificationTime", ju_time(created));
+    json_object_set_new(w.doc, "Format", json_string(format));
+    json_object_set_new(w.doc, "_Tags", tags);
     tags = NULL;
-    json_object_set_new(doc, "_DestinationDirectory", json_string(dest_dir));
-    json_object_set_new(doc, "_Pid", json_integer((json_int_t)getpid()));
-    rc = save_job(svc, dir, doc, "CREATE_IN_PROGRESS", NULL, err);
+    json_object_set_new(w.doc, "_DestinationDirectory", json_string(w.dest));
+    json_object_set_new(w.doc, "_FilePrefix", json_string(w.prefix ? w.prefix : ""));
+    hc_svc_set_worker(w.doc, (long)getpid());
+    rc = hc_ws_write_json(w.path, w.doc, err);
     hc_ws_unlock(lock_fd);
     lock_fd = -1;
     if (rc) {
@@ -331,25 +360,25 @@ int hc_op_create_export_job(hc_service *svc, const json_t *req, json_t **resp,
         hc_ws_remove_tree(dir, &ignored);
         goto done;
     }
-
-    rc = run_export(svc, predictor, name, dest_dir, created, err);
-    json_object_del(doc, "_Pid");
-    hc_error save_err;
-    if (rc == 0) {
-        rc = save_job(svc, dir, doc, "ACTIVE", NULL, err);
-        if (rc == 0)
-            *resp = json_pack("{s:s}", "PredictorBacktestExportJobArn", arn);
+    if (svc->no_wait) {
+        rc = hc_svc_detach(svc, w.path, w.doc, do_job, &w, err);
     } else {
-        save_job(svc, dir, doc, "CREATE_FAILED", err->message, &save_err);
+        rc = do_job(&w);
+        if (rc)
+            *err = w.err;
     }
+    if (rc == 0)
+        *resp = json_pack("{s:s}", "PredictorBacktestExportJobArn", arn);
 done:
     hc_ws_unlock(lock_fd);
     json_decref(tags);
     json_decref(pdoc);
-    json_decref(doc);
+    json_decref(w.doc);
+    free(w.path);
+    free(w.dest);
+    free(w.prefix);
     free(arn);
     free(dir);
-    free(dest_dir);
     free(parent);
     return rc;
 }
@@ -359,61 +388,23 @@ int hc_op_describe_export_job(hc_service *svc, const json_t *req, json_t **resp,
 {
     static const char *const members[] = {"PredictorBacktestExportJobArn", NULL};
     const char *arn = NULL;
+    hc_resource res;
+    json_t *doc = NULL;
     int rc;
     if ((rc = ju_check_members(req, "input", members, err)) ||
         (rc = ju_get_string(req, "PredictorBacktestExportJobArn",
                             "PredictorBacktestExportJobArn", 1, &arn, err)) ||
-        (rc = hc_validate_arn(arn, "predictorBacktestExportJobArn", err)))
+        (rc = hc_svc_resolve_arn(svc, arn, "predictorBacktestExportJobArn", &res,
+                                 err)))
         return rc;
-    /* arn:aws:forecast:<region>:<account>:predictor-backtest-export-job/P/J */
-    const char *marker = strstr(arn, ":predictor-backtest-export-job/");
-    char predictor[64] = "", job[64] = "";
-    if (marker) {
-        const char *p = marker + strlen(":predictor-backtest-export-job/");
-        const char *slash = strchr(p, '/');
-        if (slash && (size_t)(slash - p) < sizeof predictor &&
-            strlen(slash + 1) < sizeof job) {
-            memcpy(predictor, p, (size_t)(slash - p));
-            predictor[slash - p] = '\0';
-            snprintf(job, sizeof job, "%s", slash + 1);
-        }
-    }
-    char *expected = NULL, *dir = NULL, *path = NULL;
-    json_t *doc = NULL;
-    if (predictor[0] && job[0] && hc_validate_name(predictor, "p", NULL) == 0 &&
-        hc_validate_name(job, "j", NULL) == 0)
-        expected = hc_svc_job_arn(svc, predictor, job);
-    if (!expected || strcmp(expected, arn) != 0) {
+    if (res.kind != HC_RES_JOB)
         rc = hc_error_set(err, HC_ERR_NOT_FOUND,
                           "No resource found with the arn: %s", arn);
-        goto done;
-    }
-    dir = job_dir(svc, predictor, job);
-    path = dir ? hc_path2(dir, "job.json") : NULL;
-    if (!path) {
-        rc = hc_error_set(err, HC_ERR_NOMEM, "out of memory");
-        goto done;
-    }
-    rc = hc_ws_read_json(path, &doc, err);
-    if (rc == HC_ERR_NOT_FOUND)
-        rc = hc_error_set(err, HC_ERR_NOT_FOUND,
-                          "No resource found with the arn: %s", arn);
-    if (rc)
-        goto done;
-    const char *status = json_string_value(json_object_get(doc, "Status"));
-    json_t *pid = json_object_get(doc, "_Pid");
-    if (status && strcmp(status, "CREATE_IN_PROGRESS") == 0 &&
-        !hc_svc_pid_alive(pid ? (long)json_integer_value(pid) : 0)) {
-        hc_error ignored;
-        json_object_del(doc, "_Pid");
-        save_job(svc, dir, doc, "CREATE_FAILED",
-                 "the export process ended before it finished", &ignored);
-    }
-    *resp = hc_svc_public_view(doc);
-done:
+    else
+        rc = hc_svc_load_settled(svc, res.doc_path, &doc, err);
+    if (rc == 0)
+        *resp = hc_svc_public_view(doc);
     json_decref(doc);
-    free(expected);
-    free(dir);
-    free(path);
+    hc_resource_clear(&res);
     return rc;
 }

@@ -8,6 +8,7 @@
 #include "export/evaluate.h"
 #include "hindcast/buf.h"
 #include "service/json_util.h"
+#include "service/token.h"
 #include "service/service_internal.h"
 #include "workspace/workspace.h"
 
@@ -30,48 +31,65 @@ static json_t *describe_doc(const hc_service *svc, const json_t *req,
     json_t *d = json_object();
     json_object_set_new(d, "PredictorArn", json_string(arn));
     json_object_set_new(d, "PredictorName", json_string(def->name));
-    json_object_set_new(d, "AlgorithmArn", json_string(def->algorithm_arn));
+    if (!def->automl)
+        json_object_set_new(d, "AlgorithmArn", json_string(def->algorithm_arn));
     json_object_set_new(d, "ForecastHorizon", json_integer((json_int_t)def->horizon));
     json_t *types = json_array();
     for (size_t i = 0; i < def->ntypes; i++)
         json_array_append_new(types, json_string(def->types[i]));
     json_object_set_new(d, "ForecastTypes", types);
-    json_object_set_new(d, "PerformAutoML", json_false());
-    json_object_set_new(d, "PerformHPO", json_false());
+    if (def->automl && !def->auto_predictor) {
+        json_object_set_new(d, "PerformAutoML", json_true());
+        json_object_set_new(d, "PerformHPO", json_false());
+        json_object_set_new(d, "OptimizationMetric",
+                            json_string(hc_opt_metric_name(def->metric)));
+        json_t *models = json_array();
+        for (int id = 1; id < 16; id++) {
+            const hc_model *m = hc_model_by_id((hc_algorithm)id);
+            if (m)
+                json_array_append_new(models, json_string(m->arn));
+        }
+        json_object_set_new(d, "AutoMLAlgorithmArns", models);
+    } else if (def->automl) {
+        json_object_set_new(d, "OptimizationMetric",
+                            json_string(hc_opt_metric_name(def->metric)));
+        json_object_set_new(d, "ForecastFrequency", json_string(hc_freq_name(def->freq)));
+        json_t *dims = json_array();
+        for (size_t i = 0; i < def->ndims; i++)
+            json_array_append_new(dims, json_string(def->dims[i]));
+        json_object_set_new(d, "ForecastDimensions", dims);
+        json_t *models = json_array();
+        for (int id = 1; id < 16; id++) {
+            const hc_model *m = hc_model_by_id((hc_algorithm)id);
+            if (m)
+                json_array_append_new(models, json_string(m->arn));
+        }
+        json_object_set_new(d, "HindcastCandidateAlgorithmArns", models);
+    } else {
+        json_object_set_new(d, "PerformAutoML", json_false());
+        json_object_set_new(d, "PerformHPO", json_false());
+    }
     json_object_set_new(d, "EvaluationParameters",
                         json_pack("{s:i,s:i}", "NumberOfBacktestWindows",
                                   def->nwindows, "BackTestWindowOffset",
                                   (json_int_t)hc_predictor_offset(def)));
-    json_t *fc = json_object_get(req, "FeaturizationConfig");
-    json_object_set_new(d, "FeaturizationConfig", json_deep_copy(fc));
+    const char *config = def->auto_predictor ? "DataConfig" : "FeaturizationConfig";
+    json_t *fc = json_object_get(req, config);
+    if (fc)
+        json_object_set_new(d, config, json_deep_copy(fc));
     json_t *tts = json_deep_copy(json_object_get(req, "TargetTimeSeries"));
     json_object_set_new(tts, "Path", json_string(def->data_path));
     json_object_set_new(d, "TargetTimeSeries", tts);
-    json_object_set_new(d, "IsAutoPredictor", json_false());
+    json_object_set_new(d, "IsAutoPredictor",
+                        def->auto_predictor ? json_true() : json_false());
     json_object_set_new(d, "Status", json_string("CREATE_IN_PROGRESS"));
     json_object_set_new(d, "CreationTime", ju_time(now));
     json_object_set_new(d, "LastModificationTime", ju_time(now));
     json_object_set_new(d, "_Request", stored_request(req, def));
     json_object_set_new(d, "_Tags", tags);
-    json_object_set_new(d, "_Pid", json_integer((json_int_t)getpid()));
+    hc_svc_set_worker(d, (long)getpid());
     (void)svc;
     return d;
-}
-
-static int save_status(const hc_service *svc, const char *name, json_t *doc,
-                       const char *status, const char *message, hc_error *err)
-{
-    json_object_set_new(doc, "Status", json_string(status));
-    if (message)
-        json_object_set_new(doc, "Message", json_string(message));
-    json_object_set_new(doc, "LastModificationTime", ju_time(hc_svc_now(svc)));
-    char *dir = hc_svc_predictor_dir(svc, name);
-    char *path = dir ? hc_path2(dir, "predictor.json") : NULL;
-    int rc = path ? hc_ws_write_json(path, doc, err)
-                  : hc_error_set(err, HC_ERR_NOMEM, "out of memory");
-    free(path);
-    free(dir);
-    return rc;
 }
 
 /* Training-time accuracy (GetAccuracyMetrics), from the stored model. */
@@ -96,28 +114,165 @@ static int compute_accuracy(const hc_service *svc, const hc_predictor_def *def,
     return rc;
 }
 
+typedef struct train_work {
+    hc_service *svc;
+    hc_predictor_def *def;
+    hc_dataset *ds;
+    char *dir;
+    char *path; /* predictor.json */
+    json_t *doc;
+    hc_error err;
+} train_work;
+
+static int predictor_transition(train_work *w, const char *status,
+                                const char *message)
+{
+    static const char *const owned[] = {"HindcastTrainingSummary", NULL};
+    return hc_svc_transition(w->svc, w->path, &w->doc, status, message, owned);
+}
+
+static int do_training(void *p)
+{
+    train_work *w = p;
+    hc_svc_watch_stop_signals();
+    char *path = NULL;
+    json_t *accuracy = NULL;
+    hc_train_summary summary;
+    int rc = predictor_transition(w, "CREATE_IN_PROGRESS", NULL);
+    const char *st = json_string_value(json_object_get(w->doc, "Status"));
+    if (rc == 0 && st && strcmp(st, "CREATE_STOPPING") == 0) {
+        rc = hc_error_set(&w->err, HC_ERR_STOPPED, "Stopped by StopResource.");
+        goto finish;
+    }
+    path = hc_path2(w->dir, "dataset.bin");
+    if ((rc = hc_dataset_save(w->ds, path, &w->err)))
+        goto finish;
+    free(path);
+    path = hc_path2(w->dir, "model.bin");
+    if ((rc = hc_train(w->def, w->ds, w->svc->threads, path, hc_svc_stop_requested,
+                       &summary, &w->err)) ||
+        (rc = compute_accuracy(w->svc, w->def, w->ds, path, &accuracy, &w->err)))
+        goto finish;
+    free(path);
+    path = hc_path2(w->dir, "accuracy.json");
+    if ((rc = hc_ws_write_json(path, accuracy, &w->err)))
+        goto finish;
+    json_object_set_new(w->doc, "HindcastTrainingSummary",
+                        hc_train_summary_json(&summary));
+finish:
+    if (rc == 0)
+        rc = predictor_transition(w, "ACTIVE", NULL);
+    else
+        predictor_transition(w, rc == HC_ERR_STOPPED ? "CREATE_STOPPED" : "CREATE_FAILED",
+                             w->err.message);
+    json_decref(accuracy);
+    free(path);
+    return rc;
+}
+
+/* Crockford base32 ULID-style id: 10 characters of the creation time in
+ * milliseconds, 16 from a keyed hash of the name, so that an AutoPredictor's
+ * ARN is reproducible under SOURCE_DATE_EPOCH. */
+static void auto_predictor_id(const char *name, int64_t now, char out[27])
+{
+    static const char alphabet[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+    uint64_t ms = (uint64_t)now * 1000u;
+    for (int i = 9; i >= 0; i--) {
+        out[i] = alphabet[ms & 31u];
+        ms >>= 5;
+    }
+    static const uint8_t key[16] = "hindcast-autoid";
+    uint64_t h1 = hc_siphash24(key, name, strlen(name));
+    uint64_t h2 = hc_siphash24(key, &h1, sizeof h1);
+    for (int i = 0; i < 16; i++) {
+        uint64_t *h = i < 12 ? &h1 : &h2;
+        out[10 + i] = alphabet[*h & 31u];
+        *h >>= 5;
+    }
+    out[26] = '\0';
+}
+
+/* 1 when an AutoPredictor named `name` (any id) exists already. */
+static int auto_name_taken(const hc_service *svc, const char *name)
+{
+    char **paths = NULL;
+    size_t n = 0;
+    hc_error ignored;
+    int taken = 0;
+    if (hc_svc_list_predictor_docs(svc, &paths, &n, &ignored) != 0)
+        return 0;
+    size_t len = strlen(name);
+    for (size_t i = 0; i < n; i++) {
+        /* <root>/predictors/<name>_<26 chars>/predictor.json */
+        const char *end = strrchr(paths[i], '/');
+        const char *start = end;
+        while (start > paths[i] && start[-1] != '/')
+            start--;
+        if (end && (size_t)(end - start) == len + 27 && strncmp(start, name, len) == 0 &&
+            start[len] == '_')
+            taken = 1;
+    }
+    hc_free_paths(paths, n);
+    return taken;
+}
+
+static int create_predictor(hc_service *svc, const json_t *req, int automl,
+                            json_t **resp, hc_error *err);
+
 int hc_op_create_predictor(hc_service *svc, const json_t *req, json_t **resp,
                            hc_error *err)
 {
+    return create_predictor(svc, req, 0, resp, err);
+}
+
+int hc_op_create_auto_predictor(hc_service *svc, const json_t *req, json_t **resp,
+                                hc_error *err)
+{
+    return create_predictor(svc, req, 1, resp, err);
+}
+
+static int create_predictor(hc_service *svc, const json_t *req, int automl,
+                            json_t **resp, hc_error *err)
+{
     hc_predictor_def def;
     hc_dataset *ds = NULL;
-    json_t *tags = NULL, *doc = NULL, *accuracy = NULL;
-    char *arn = NULL, *dir = NULL, *parent = NULL, *path = NULL;
-    int lock_fd = -1, created = 0;
-    int rc = hc_predictor_def_parse(&def, req, err);
+    json_t *tags = NULL;
+    char *arn = NULL, *parent = NULL;
+    train_work w;
+    memset(&w, 0, sizeof w);
+    w.svc = svc;
+    int lock_fd = -1;
+    int64_t now = hc_svc_now(svc);
+    char arn_name[HC_RESOURCE_NAME_MAX];
+    int rc = automl ? hc_predictor_def_parse_auto(&def, req, err)
+                    : hc_predictor_def_parse(&def, req, err);
     if (rc)
         goto done;
     if ((rc = hc_svc_parse_tags(req, &tags, err)))
         goto done;
-    arn = hc_svc_predictor_arn(svc, def.name);
-    dir = hc_svc_predictor_dir(svc, def.name);
+    if (automl) {
+        char id[27];
+        auto_predictor_id(def.name, now, id);
+        snprintf(arn_name, sizeof arn_name, "%s_%s", def.name, id);
+        if (auto_name_taken(svc, def.name)) {
+            rc = hc_error_set(err, HC_ERR_ALREADY_EXISTS,
+                              "An AutoPredictor named %s already exists",
+                              def.name);
+            goto done;
+        }
+    } else {
+        snprintf(arn_name, sizeof arn_name, "%s", def.name);
+    }
+    arn = hc_svc_predictor_arn(svc, arn_name);
+    w.dir = hc_svc_predictor_dir(svc, arn_name);
     parent = hc_path2(svc->root, "predictors");
-    if (!arn || !dir || !parent) {
+    w.path = w.dir ? hc_path2(w.dir, "predictor.json") : NULL;
+    if (!arn || !w.dir || !parent || !w.path) {
         rc = hc_error_set(err, HC_ERR_NOMEM, "out of memory");
         goto done;
     }
     struct stat st;
-    if (stat(dir, &st) == 0) {
+    if (stat(w.dir, &st) == 0) {
         rc = hc_error_set(err, HC_ERR_ALREADY_EXISTS,
                           "A predictor already exists with the arn: %s", arn);
         goto done;
@@ -135,61 +290,46 @@ int hc_op_create_predictor(hc_service *svc, const json_t *req, json_t **resp,
 
     if ((rc = hc_ws_mkdirs(parent, err)) || (rc = hc_ws_lock(svc->root, &lock_fd, err)))
         goto done;
-    if (mkdir(dir, 0777) != 0) {
+    if (mkdir(w.dir, 0777) != 0) {
         rc = errno == EEXIST
                  ? hc_error_set(err, HC_ERR_ALREADY_EXISTS,
                                 "A predictor already exists with the arn: %s", arn)
-                 : hc_error_set(err, HC_ERR_IO, "cannot create %s: %s", dir,
+                 : hc_error_set(err, HC_ERR_IO, "cannot create %s: %s", w.dir,
                                 strerror(errno));
         goto done;
     }
-    created = 1;
-    doc = describe_doc(svc, req, &def, arn, tags, hc_svc_now(svc));
+    w.doc = describe_doc(svc, req, &def, arn, tags, now);
     tags = NULL;
-    rc = save_status(svc, def.name, doc, "CREATE_IN_PROGRESS", NULL, err);
+    json_object_set_new(w.doc, "Status", json_string("CREATE_PENDING"));
+    rc = hc_ws_write_json(w.path, w.doc, err);
     hc_ws_unlock(lock_fd);
     lock_fd = -1;
-    if (rc)
-        goto done;
-
-    hc_train_summary summary;
-    free(path);
-    path = hc_path2(dir, "dataset.bin");
-    if ((rc = hc_dataset_save(ds, path, err)))
-        goto failed;
-    free(path);
-    path = hc_path2(dir, "model.bin");
-    if ((rc = hc_train(&def, ds, svc->threads, path, &summary, err)))
-        goto failed;
-    if ((rc = compute_accuracy(svc, &def, ds, path, &accuracy, err)))
-        goto failed;
-    free(path);
-    path = hc_path2(dir, "accuracy.json");
-    if ((rc = hc_ws_write_json(path, accuracy, err)))
-        goto failed;
-    json_object_set_new(doc, "HindcastTrainingSummary", hc_train_summary_json(&summary));
-    json_object_del(doc, "_Pid");
-    if ((rc = save_status(svc, def.name, doc, "ACTIVE", NULL, err)))
-        goto failed;
-    *resp = json_pack("{s:s}", "PredictorArn", arn);
-    goto done;
-failed:
-    if (created && doc) {
+    if (rc) {
         hc_error ignored;
-        json_object_del(doc, "_Pid");
-        save_status(svc, def.name, doc, "CREATE_FAILED", err->message, &ignored);
+        hc_ws_remove_tree(w.dir, &ignored);
+        goto done;
     }
+    w.def = &def;
+    w.ds = ds;
+    if (svc->no_wait) {
+        rc = hc_svc_detach(svc, w.path, w.doc, do_training, &w, err);
+    } else {
+        rc = do_training(&w);
+        if (rc)
+            *err = w.err;
+    }
+    if (rc == 0)
+        *resp = json_pack("{s:s}", "PredictorArn", arn);
 done:
     hc_ws_unlock(lock_fd);
     json_decref(tags);
-    json_decref(doc);
-    json_decref(accuracy);
+    json_decref(w.doc);
     hc_dataset_free(ds);
     hc_predictor_def_free(&def);
     free(arn);
-    free(dir);
+    free(w.dir);
+    free(w.path);
     free(parent);
-    free(path);
     return rc;
 }
 
@@ -202,26 +342,24 @@ static int predictor_from_request(hc_service *svc, const json_t *req,
     int rc;
     if ((rc = ju_check_members(req, "input", members, err)) ||
         (rc = ju_get_string(req, "PredictorArn", "PredictorArn", 1, &arn, err)) ||
-        (rc = hc_svc_predictor_name(svc, arn, "predictorArn", name, cap, err)) ||
-        (rc = hc_svc_load_predictor(svc, name, doc, err)))
+        (rc = hc_svc_predictor_name(svc, arn, "predictorArn", name, cap, err)))
         return rc;
-    /* A predictor whose training process died is failed, not in progress. */
-    const char *status = json_string_value(json_object_get(*doc, "Status"));
-    json_t *pid = json_object_get(*doc, "_Pid");
-    if (status && strcmp(status, "CREATE_IN_PROGRESS") == 0 &&
-        !hc_svc_pid_alive(pid ? (long)json_integer_value(pid) : 0)) {
-        hc_error ignored;
-        json_object_del(*doc, "_Pid");
-        save_status(svc, name, *doc, "CREATE_FAILED",
-                    "the training process ended before it finished", &ignored);
-    }
-    return 0;
+    char *dir = hc_svc_predictor_dir(svc, name);
+    char *path = dir ? hc_path2(dir, "predictor.json") : NULL;
+    rc = path ? hc_svc_load_settled(svc, path, doc, err)
+              : hc_error_set(err, HC_ERR_NOMEM, "out of memory");
+    if (rc == HC_ERR_NOT_FOUND)
+        rc = hc_error_set(err, HC_ERR_NOT_FOUND,
+                          "No resource found with the arn: %s", arn);
+    free(path);
+    free(dir);
+    return rc;
 }
 
 int hc_op_describe_predictor(hc_service *svc, const json_t *req, json_t **resp,
                              hc_error *err)
 {
-    char name[64];
+    char name[HC_RESOURCE_NAME_MAX];
     json_t *doc = NULL;
     int rc = predictor_from_request(svc, req, name, sizeof name, &doc, err);
     if (rc == 0)
@@ -233,7 +371,7 @@ int hc_op_describe_predictor(hc_service *svc, const json_t *req, json_t **resp,
 int hc_op_get_accuracy_metrics(hc_service *svc, const json_t *req, json_t **resp,
                                hc_error *err)
 {
-    char name[64];
+    char name[HC_RESOURCE_NAME_MAX];
     json_t *doc = NULL;
     int rc = predictor_from_request(svc, req, name, sizeof name, &doc, err);
     if (rc)

@@ -1,5 +1,7 @@
 /* The service: options, dispatch by operation name, shared helpers. */
 #include <errno.h>
+#include <stdio.h>
+#include <unistd.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,10 +20,20 @@ static const struct {
     hc_operation_fn fn;
 } operations[] = {
     {"CreatePredictor", hc_op_create_predictor},
+    {"CreateAutoPredictor", hc_op_create_auto_predictor},
     {"DescribePredictor", hc_op_describe_predictor},
     {"GetAccuracyMetrics", hc_op_get_accuracy_metrics},
     {"CreatePredictorBacktestExportJob", hc_op_create_export_job},
     {"DescribePredictorBacktestExportJob", hc_op_describe_export_job},
+    {"ListPredictorBacktestExportJobs", hc_op_list_export_jobs},
+    {"DeletePredictorBacktestExportJob", hc_op_delete_export_job},
+    {"ListPredictors", hc_op_list_predictors},
+    {"DeletePredictor", hc_op_delete_predictor},
+    {"StopResource", hc_op_stop_resource},
+    {"TagResource", hc_op_tag_resource},
+    {"UntagResource", hc_op_untag_resource},
+    {"ListTagsForResource", hc_op_list_tags},
+    {"Evaluate", hc_op_evaluate}, /* hindcast extension */
 };
 
 void hc_service_options_init(hc_service_options *o)
@@ -58,6 +70,7 @@ int hc_service_open(hc_service **out, const hc_service_options *o, hc_error *err
     svc->max_jobs = o->max_jobs > 0 ? o->max_jobs : 1000;
     svc->progress = o->progress;
     svc->progress_ctx = o->progress_ctx;
+    svc->no_wait = o->no_wait;
     if (!svc->root || !svc->region || !svc->account || !svc->s3_root) {
         hc_service_close(svc);
         return hc_error_set(err, HC_ERR_NOMEM, "out of memory");
@@ -133,6 +146,24 @@ int hc_service_call(hc_service *svc, const char *operation,
     return rc;
 }
 
+int hc_service_format_json(const char *json, char **out, hc_error *err)
+{
+    *out = NULL;
+    json_error_t jerr;
+    json_t *doc = json_loads(json, JSON_DECODE_ANY, &jerr);
+    if (!doc)
+        return hc_error_set(err, HC_ERR_INTERNAL, "invalid JSON: %s", jerr.text);
+    hc_buf b = HC_BUF_INIT;
+    int rc = ju_dump_cli(doc, &b);
+    json_decref(doc);
+    if (rc) {
+        hc_buf_free(&b);
+        return hc_error_set(err, HC_ERR_NOMEM, "out of memory");
+    }
+    *out = b.data;
+    return 0;
+}
+
 int64_t hc_svc_now(const hc_service *svc)
 {
     if (svc->clock_override >= 0)
@@ -168,7 +199,7 @@ int hc_svc_predictor_name(const hc_service *svc, const char *arn,
     const char *slash = strstr(arn, ":predictor/");
     const char *candidate = slash ? slash + strlen(":predictor/") : "";
     char *expected = NULL;
-    if (slash && strlen(candidate) < cap && hc_validate_name(candidate, "name", NULL) == 0)
+    if (slash && strlen(candidate) < cap && hc_resource_name_ok(candidate))
         expected = hc_svc_predictor_arn(svc, candidate);
     if (!expected || strcmp(expected, arn) != 0) {
         free(expected);
@@ -220,11 +251,66 @@ json_t *hc_svc_public_view(const json_t *doc)
     return out;
 }
 
-int hc_svc_pid_alive(long pid)
+/* Field 22 of /proc/<pid>/stat (start time in clock ticks) and the state
+ * letter; 0 when the process does not exist. The start time tells a reused
+ * pid from the original process. */
+static unsigned long long proc_start(long pid, char *state)
 {
-    if (pid <= 0)
+    char path[64], buf[1024];
+    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+    FILE *fp = fopen(path, "r");
+    if (!fp)
         return 0;
-    return kill((pid_t)pid, 0) == 0 || errno == EPERM;
+    size_t n = fread(buf, 1, sizeof buf - 1, fp);
+    fclose(fp);
+    buf[n] = '\0';
+    /* The command name may hold spaces and parentheses: skip past the last
+     * ')'. Then: state, and 19 more fields up to starttime. */
+    char *p = strrchr(buf, ')');
+    if (!p || p[1] != ' ')
+        return 0;
+    p += 2;
+    *state = *p;
+    for (int field = 3; field < 22 && p; field++) {
+        p = strchr(p, ' ');
+        if (p)
+            p++;
+    }
+    return p ? strtoull(p, NULL, 10) : 0;
+}
+
+void hc_svc_set_worker(json_t *doc, long pid)
+{
+    char state = '?';
+    unsigned long long start = proc_start(pid, &state);
+    json_object_set_new(doc, "_Pid", json_integer((json_int_t)pid));
+    json_object_set_new(doc, "_PidStart", json_integer((json_int_t)start));
+}
+
+void hc_svc_clear_worker(json_t *doc)
+{
+    json_object_del(doc, "_Pid");
+    json_object_del(doc, "_PidStart");
+}
+
+int hc_svc_worker_alive(const json_t *doc)
+{
+    json_t *pid = json_object_get(doc, "_Pid");
+    long p = pid ? (long)json_integer_value(pid) : 0;
+    if (p <= 0)
+        return 0;
+    if (kill((pid_t)p, 0) != 0 && errno != EPERM)
+        return 0;
+    char state = '?';
+    unsigned long long start = proc_start(p, &state);
+    /* Without /proc the kill() answer is all there is. */
+    if (start == 0)
+        return access("/proc/self/stat", F_OK) != 0;
+    /* A killed process nobody reaped yet is a zombie: it is not working. */
+    if (state == 'Z' || state == 'X')
+        return 0;
+    json_t *recorded = json_object_get(doc, "_PidStart");
+    return !recorded || (unsigned long long)json_integer_value(recorded) == start;
 }
 
 int hc_svc_parse_tags(const json_t *req, json_t **tags_out, hc_error *err)

@@ -20,6 +20,7 @@ struct hc_service {
     int max_jobs;
     hc_progress_fn progress;
     void *progress_ctx;
+    int no_wait;
 };
 
 typedef int (*hc_operation_fn)(hc_service *svc, const json_t *req,
@@ -48,15 +49,91 @@ int hc_svc_load_predictor(const hc_service *svc, const char *name,
 /* Strips internal members (names starting with '_') for responses. */
 json_t *hc_svc_public_view(const json_t *doc);
 
-/* 1 when a process with this pid is alive on this machine. */
-int hc_svc_pid_alive(long pid);
+/* The process working on a resource: recorded as _Pid and _PidStart (its
+ * start time, so that a reused pid is not mistaken for it). Alive means
+ * running or stopped, not a zombie. */
+void hc_svc_set_worker(json_t *doc, long pid);
+void hc_svc_clear_worker(json_t *doc);
+int hc_svc_worker_alive(const json_t *doc);
 
 /* Tag list request member -> validated pairs stored as a JSON array. */
 int hc_svc_parse_tags(const json_t *req, json_t **tags_out, hc_error *err);
 
+/* ---- resources and lifecycle (resources.c) ------------------------- */
+
+typedef enum hc_resource_kind {
+    HC_RES_PREDICTOR,
+    HC_RES_JOB
+} hc_resource_kind;
+
+/* A resolved ARN: its kind, names and the JSON document's path. */
+typedef struct hc_resource {
+    hc_resource_kind kind;
+    char predictor[HC_RESOURCE_NAME_MAX];
+    char job[64];
+    char *doc_path; /* malloc'd */
+    char *dir;      /* malloc'd */
+} hc_resource;
+
+/* Resolves a predictor or export-job ARN of this region/account. The
+ * resource must exist (ResourceNotFoundException otherwise). */
+int hc_svc_resolve_arn(const hc_service *svc, const char *arn,
+                       const char *field, hc_resource *out, hc_error *err);
+void hc_resource_clear(hc_resource *r);
+
+/* <root>/jobs/<predictor>/<job> (malloc'd). */
+char *hc_svc_job_dir(const hc_service *svc, const char *predictor,
+                     const char *job);
+
+/* Loads a resource document and settles the status of one whose process
+ * died: CREATE_PENDING/IN_PROGRESS -> CREATE_FAILED, CREATE_STOPPING ->
+ * CREATE_STOPPED (temporary parts of a dead export are removed). */
+int hc_svc_load_settled(const hc_service *svc, const char *path,
+                        json_t **doc, hc_error *err);
+
+/* Writes status (and message) with a fresh LastModificationTime. */
+int hc_svc_save_status(const hc_service *svc, const char *path, json_t *doc,
+                       const char *status, const char *message, hc_error *err);
+
+/* A worker's status change, under the lock: *doc is replaced by the file's
+ * current document (tags changed meanwhile survive) with the members named
+ * in `owned` (NULL-terminated, may be NULL) taken from the worker's copy.
+ * A StopResource that arrived first keeps CREATE_STOPPING over
+ * CREATE_IN_PROGRESS; terminal states clear the worker. */
+int hc_svc_transition(const hc_service *svc, const char *path, json_t **doc,
+                      const char *status, const char *message,
+                      const char *const *owned);
+
+/* 1 for CREATE_PENDING, CREATE_IN_PROGRESS, CREATE_STOPPING. */
+int hc_status_in_progress(const char *status);
+
+/* Removes temporary parts `.<prefix>_part*.tmp` left in an export's two
+ * folders. */
+void hc_svc_remove_temporaries(const char *dest, const char *prefix);
+
+/* Every job document path, sorted (malloc'd array of malloc'd strings). */
+int hc_svc_list_job_docs(const hc_service *svc, const char *predictor,
+                         char ***paths, size_t *n, hc_error *err);
+int hc_svc_list_predictor_docs(const hc_service *svc, char ***paths, size_t *n,
+                               hc_error *err);
+void hc_free_paths(char **paths, size_t n);
+
+/* SIGTERM/SIGINT set a flag that long operations poll (stop-resource). */
+void hc_svc_watch_stop_signals(void);
+int hc_svc_stop_requested(void);
+
+/* Runs `work` in a detached child process (--no-wait). The child gets its
+ * own session; the parent records the child's pid in the document at
+ * `path` before the child starts, so a describe never sees a stale pid.
+ * Returns in the parent only (0 or an error). */
+int hc_svc_detach(const hc_service *svc, const char *path, json_t *doc,
+                  int (*work)(void *ctx), void *ctx, hc_error *err);
+
 /* Operations. */
 int hc_op_create_predictor(hc_service *svc, const json_t *req, json_t **resp,
                            hc_error *err);
+int hc_op_create_auto_predictor(hc_service *svc, const json_t *req,
+                                json_t **resp, hc_error *err);
 int hc_op_describe_predictor(hc_service *svc, const json_t *req, json_t **resp,
                              hc_error *err);
 int hc_op_get_accuracy_metrics(hc_service *svc, const json_t *req,
@@ -65,5 +142,24 @@ int hc_op_create_export_job(hc_service *svc, const json_t *req, json_t **resp,
                             hc_error *err);
 int hc_op_describe_export_job(hc_service *svc, const json_t *req,
                               json_t **resp, hc_error *err);
+int hc_op_list_export_jobs(hc_service *svc, const json_t *req, json_t **resp,
+                           hc_error *err);
+int hc_op_delete_export_job(hc_service *svc, const json_t *req, json_t **resp,
+                            hc_error *err);
+int hc_op_list_predictors(hc_service *svc, const json_t *req, json_t **resp,
+                          hc_error *err);
+int hc_op_delete_predictor(hc_service *svc, const json_t *req, json_t **resp,
+                           hc_error *err);
+int hc_op_stop_resource(hc_service *svc, const json_t *req, json_t **resp,
+                        hc_error *err);
+int hc_op_tag_resource(hc_service *svc, const json_t *req, json_t **resp,
+                       hc_error *err);
+int hc_op_untag_resource(hc_service *svc, const json_t *req, json_t **resp,
+                         hc_error *err);
+int hc_op_list_tags(hc_service *svc, const json_t *req, json_t **resp,
+                    hc_error *err);
+/* src/evalfiles/evaluate_op.c */
+int hc_op_evaluate(hc_service *svc, const json_t *req, json_t **resp,
+                   hc_error *err);
 
 #endif

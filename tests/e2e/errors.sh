@@ -63,6 +63,19 @@ data_case badts 'a,s,2024-01-01 00:00:00,1\na,s,2024-02-30 00:00:00,1\n' "badts.
 data_case fields 'a,s,2024-01-01 00:00:00,1\na,s,2024-01-02 00:00:00\n' "fields.csv:2"
 data_case noitem ',s,2024-01-01 00:00:00,1\n' "noitem.csv:1:1:"
 data_case quote 'a,s,2024-01-01 00:00:00,1\n"a,s,2024-01-02 00:00:00,1\n' "quote.csv"
+printf 'a,s,2024-01-01 00:00:00,1\na,s,2024-01-02 00:00:00,1\na,s,2024-01-02 00:00:00,2\n' >dup.csv
+python3 - p.json "$TMP/dup.csv" >dup.json <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+r["PredictorName"] = "dup"
+r["TargetTimeSeries"]["Path"] = sys.argv[2]
+r["TargetTimeSeries"]["Header"] = False
+r["FeaturizationConfig"]["Featurizations"] = [{"AttributeName": "target_value",
+    "FeaturizationPipeline": [{"FeaturizationMethodName": "filling",
+        "FeaturizationMethodParameters": {"aggregation": "none"}}]}]
+print(json.dumps(r))
+PY
+expect_error 254 "dup.csv:3:" hc create-predictor --cli-input-json file://dup.json
 sed "s#$TMP/data.csv#$TMP/missing.csv#; s/\"p\"/\"missing\"/" p.json >missing.json
 expect_error 254 "missing.csv" hc create-predictor --cli-input-json file://missing.json
 pass "data errors name file, line and column and leave no predictor"

@@ -86,8 +86,8 @@ ROLE=arn:aws:iam::000000000000:role/hindcast
 export_job() {
     local job=$1 predictor=$2 dest=$3
     shift 3
-    hc "$@" create-predictor-backtest-export-job \
+    hc create-predictor-backtest-export-job \
         --predictor-backtest-export-job-name "$job" \
         --predictor-arn "arn:aws:forecast:us-east-1:000000000000:predictor/$predictor" \
-        --destination "S3Config={Path=s3://$dest,RoleArn=$ROLE}"
+        --destination "S3Config={Path=s3://$dest,RoleArn=$ROLE}" "$@"
 }
