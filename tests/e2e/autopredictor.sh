@@ -48,7 +48,7 @@ pass "create-auto-predictor: ARN with a 26-character id, IsAutoPredictor, Optimi
 name=${arn##*/}
 HINDCAST_WORKSPACE=$HINDCAST_WORKSPACE export_job autoexp "$name" auto >/dev/null
 i=0
-for c in $(json_get d.json '" ".join(a.rsplit("/", 1)[1] for a in d["HindcastCandidateAlgorithmArns"])'); do
+for c in $(json_get d.json '" ".join(d["HindcastCandidateAlgorithmArns"])'); do
     i=$((i + 1))
     predictor_request "cand$i" "$c" H 24 2 0.1,0.5,0.9,mean "$TMP/data.csv" >c$i.json
     hc create-predictor --cli-input-json file://c$i.json >/dev/null

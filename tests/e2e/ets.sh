@@ -6,10 +6,6 @@
 . "$(dirname "$0")/lib.sh"
 cd "$TMP"
 
-ets_request() {
-    predictor_request "$@" | sed 's#arn:hindcast:::algorithm/ETS#arn:aws:forecast:::algorithm/ETS#'
-}
-
 # check_export DIR HORIZON FITTED: forecasted-values rows and their values.
 check_export() {
     python3 - "$1" "$2" "$3" <<'PY'
@@ -28,7 +24,7 @@ PY
 }
 
 hc generate-demo-data --frequency D --items 30 --length 120 --output daily.csv >/dev/null
-ets_request d ETS D 14 2 0.1,0.5,0.9,mean "$TMP/daily.csv" >d.json
+predictor_request d arn:aws:forecast:::algorithm/ETS D 14 2 0.1,0.5,0.9,mean "$TMP/daily.csv" >d.json
 hc create-predictor --cli-input-json file://d.json >/dev/null
 hc describe-predictor --predictor-arn arn:aws:forecast:us-east-1:000000000000:predictor/d >dd.json
 [ "$(json_get dd.json 'd["AlgorithmArn"]')" = arn:aws:forecast:::algorithm/ETS ] ||
@@ -59,7 +55,7 @@ with open("hourly.csv", "w") as f:
             y = (50 + 10 * k + 0.05 * t) * (1 + 0.6 * math.sin(2 * math.pi * t / 24)) * noise
             f.write("%s,s,2024-01-%02d %02d:00:00,%.3f\n" % (item, 1 + day, hour, y))
 PY
-ets_request h ETS H 24 2 0.1,0.5,0.9,mean "$TMP/hourly.csv" >h.json
+predictor_request h arn:aws:forecast:::algorithm/ETS H 24 2 0.1,0.5,0.9,mean "$TMP/hourly.csv" >h.json
 HINDCAST_WORKSPACE=$TMP/ws1 hc --threads 1 create-predictor --cli-input-json file://h.json >/dev/null
 HINDCAST_WORKSPACE=$TMP/ws2 hc --threads 2 create-predictor --cli-input-json file://h.json >/dev/null
 cmp ws1/predictors/h/model.bin ws2/predictors/h/model.bin || fail "model.bin differs (1 vs 2 threads)"

@@ -54,6 +54,9 @@ json_get() {
 predictor_request() {
     local name=$1 algo=$2 freq=$3 horizon=$4 windows=$5 types=$6 data=$7
     local offset=${8:-}
+    # A short name is one of hindcast's own algorithms; a full ARN is kept.
+    local arn=arn:hindcast:::algorithm/$algo
+    case $algo in arn:*) arn=$algo ;; esac
     local eval="\"NumberOfBacktestWindows\": $windows"
     [ -n "$offset" ] && eval="$eval, \"BackTestWindowOffset\": $offset"
     local typelist
@@ -61,7 +64,7 @@ predictor_request() {
     cat <<JSON
 {
   "PredictorName": "$name",
-  "AlgorithmArn": "arn:hindcast:::algorithm/$algo",
+  "AlgorithmArn": "$arn",
   "ForecastHorizon": $horizon,
   "ForecastTypes": $typelist,
   "EvaluationParameters": {$eval},
