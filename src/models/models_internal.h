@@ -6,12 +6,14 @@
 
 #include "hindcast/model.h"
 
+#define HC_ARN_ETS "arn:aws:forecast:::algorithm/ETS"
 #define HC_ARN_NAIVE "arn:hindcast:::algorithm/Naive"
 #define HC_ARN_SEASONAL_NAIVE "arn:hindcast:::algorithm/SeasonalNaive"
 #define HC_ARN_THETA "arn:hindcast:::algorithm/Theta"
 #define HC_ARN_ARIMA "arn:aws:forecast:::algorithm/ARIMA"
 
 /* One definition per model file. */
+extern const hc_model hc_models_ets;
 extern const hc_model hc_models_naive;
 extern const hc_model hc_models_seasonal_naive;
 extern const hc_model hc_models_theta;

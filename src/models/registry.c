@@ -10,14 +10,16 @@
 /* In SPEC 3.3 order. Adding a model: its file, one line here, its ARN in
  * SUPPORTED_ARNS. */
 static const hc_model *const registry[] = {
+    &hc_models_ets,
+    &hc_models_arima,
     &hc_models_naive,
     &hc_models_seasonal_naive,
     &hc_models_theta,
-    &hc_models_arima,
 };
 
 #define SUPPORTED_ARNS                                                         \
-    HC_ARN_NAIVE ", " HC_ARN_SEASONAL_NAIVE ", " HC_ARN_THETA ", " HC_ARN_ARIMA
+    HC_ARN_ETS ", " HC_ARN_ARIMA ", " HC_ARN_NAIVE ", " HC_ARN_SEASONAL_NAIVE    \
+        ", " HC_ARN_THETA
 
 #define NMODELS (sizeof registry / sizeof registry[0])
 

@@ -54,10 +54,11 @@ json_get() {
 predictor_request() {
     local name=$1 algo=$2 freq=$3 horizon=$4 windows=$5 types=$6 data=$7
     local offset=${8:-}
+    # A short name is one of hindcast's own algorithms; a full ARN is kept.
+    local arn=arn:hindcast:::algorithm/$algo
+    case $algo in arn:*) arn=$algo ;; esac
     local eval="\"NumberOfBacktestWindows\": $windows"
     [ -n "$offset" ] && eval="$eval, \"BackTestWindowOffset\": $offset"
-    local arn="arn:hindcast:::algorithm/$algo"
-    case $algo in arn:*) arn=$algo ;; esac # a full ARN (Amazon's algorithms)
     local typelist
     typelist=$(python3 -c 'import json,sys; print(json.dumps(sys.argv[1].split(",")))' "$types")
     cat <<JSON
