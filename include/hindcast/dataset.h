@@ -80,10 +80,13 @@ typedef struct hc_dataset_options {
      * attribute other than item_id is a dimension, in schema order. */
     size_t ndimensions;
     const char *const *dimensions;
+    /* Threads that parse the text (<= 1: the calling thread alone). The
+     * result does not depend on it. */
+    int threads;
 } hc_dataset_options;
 
 /* Sets the defaults above (sum, middle/back fill zero, AUTO timestamps,
- * no header) and freq HC_FREQ_D. */
+ * no header, one thread) and freq HC_FREQ_D. */
 void hc_dataset_options_init(hc_dataset_options *opts);
 
 /* One item's dense series: values[offset .. offset+length) of the dataset,

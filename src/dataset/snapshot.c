@@ -143,21 +143,30 @@ int hc_dataset_save(const hc_dataset *ds, const char *path, hc_error *err)
     wr_u64(w, (uint64_t)ds->end_step);
     for (size_t d = 0; d < ds->ndims; d++)
         wr_str(w, ds->dim_names[d]);
+    /* Values go out in series (key) order whatever their order in memory
+     * (a read lays items out in file order), so the file is the same for
+     * the same data and a load gets them in key order. */
+    uint64_t off = 0;
     for (size_t i = 0; i < ds->nseries; i++) {
         const hc_series *s = &ds->series[i];
         wr_u64(w, (uint64_t)s->start);
         wr_u64(w, s->length);
-        wr_u64(w, s->offset);
+        wr_u64(w, off);
         wr_str(w, s->item_id);
         for (size_t d = 0; d < ds->ndims; d++)
             wr_str(w, s->dims[d]);
+        off += s->length;
     }
-    for (size_t i = 0; i < ds->nvalues; i++) {
-        uint64_t bits;
-        memcpy(&bits, &ds->values[i], 8);
-        wr_u64(w, bits);
+    for (size_t i = 0; i < ds->nseries; i++) {
+        const double *v = ds->values + ds->series[i].offset;
+        for (size_t t = 0; t < ds->series[i].length; t++) {
+            uint64_t bits;
+            memcpy(&bits, &v[t], 8);
+            wr_u64(w, bits);
+        }
     }
-    wr_bytes(w, ds->filled, ds->nvalues);
+    for (size_t i = 0; i < ds->nseries; i++)
+        wr_bytes(w, ds->filled + ds->series[i].offset, ds->series[i].length);
     wr_flush(w);
     uLong crc = w->crc;
     wr_u32(w, (uint32_t)crc);

@@ -126,6 +126,7 @@ int hc_op_create_predictor(hc_service *svc, const json_t *req, json_t **resp,
      * file leaves no predictor behind. */
     hc_dataset_options opts;
     hc_predictor_dataset_options(&def, &opts);
+    opts.threads = svc->threads;
     rc = hc_dataset_read(&ds, &opts, err);
     /* An unreadable TargetTimeSeries is a problem of the request. */
     if (rc == HC_ERR_IO)
