@@ -36,6 +36,8 @@ typedef struct hc_cli_globals {
     const char *s3_root;
     int threads;
     uint64_t part_size_limit;
+    int compression;       /* 0 none, 1 gzip (hc_compression) */
+    int compression_level; /* 0: default */
     int quiet;
     int help;
     int version;

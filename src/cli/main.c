@@ -83,7 +83,10 @@ static void usage(FILE *to)
             "(else $HINDCAST_S3_ROOT, else <workspace>/s3)\n"
             "  --threads N         worker threads (default: all cores)\n"
             "  --part-size-limit BYTES  size at which a new part starts "
-            "(default 268435456)\n"
+            "(default 268435456; uncompressed bytes)\n"
+            "  --compression gzip|none  export parts as .csv.gz (hindcast "
+            "extension; default none)\n"
+            "  --compression-level N    gzip level 1 (fastest, default) to 9\n"
             "  --quiet             no progress bar\n\n"
             "Commands:\n");
     for (const hc_cli_verb *v = verbs; v->name; v++)
@@ -206,6 +209,8 @@ int main(int argc, char **argv)
         opts.s3_root = NULL;
     opts.threads = g.threads;
     opts.part_size_limit = g.part_size_limit;
+    opts.compression = g.compression ? HC_COMPRESSION_GZIP : HC_COMPRESSION_NONE;
+    opts.compression_level = g.compression_level;
     const char *sde = getenv("SOURCE_DATE_EPOCH");
     if (sde && sde[0]) {
         char *end;

@@ -154,8 +154,10 @@ static int run_export(const hc_service *svc, const char *predictor,
     hc_buf_printf(&prefix, "%s_%s", job_name, stamp);
     hc_part_writer_options wo = {0};
     wo.prefix = prefix.data;
-    wo.extension = ".csv";
+    wo.extension = svc->compression == HC_COMPRESSION_GZIP ? ".csv.gz" : ".csv";
     wo.part_size_limit = svc->part_size_limit;
+    wo.compression = svc->compression;
+    wo.compression_level = svc->compression_level;
     wo.dir = fdir;
     hc_forecast_header(&def, &header);
     wo.header = header.data;
