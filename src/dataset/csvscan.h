@@ -101,6 +101,25 @@ typedef int (*scan_consume_fn)(void *ctx, const scan_block *b,
 int scan_file(const char *path, const scan_schema *schema, int threads,
               scan_consume_fn consume, void *ctx, hc_error *err);
 
+/* Fast paths of the row parser, exposed for their tests. Each returns 1
+ * with exactly what the general parser (hc_parse_double,
+ * hc_parse_timestamp) would give, or 0 to let the general parser decide
+ * (and word any error). scan_fast_decimal: [-]digits[.digits], at most 15
+ * digits. scan_fast_ts: yyyy-MM-dd or yyyy-MM-dd HH:mm:ss where fmt allows
+ * it; the cache holds the last month's first day (start it with
+ * SCAN_TS_CACHE_INIT). */
+typedef struct scan_ts_cache {
+    int64_t ym;
+    int64_t month_start;
+    int month_len;
+} scan_ts_cache;
+
+#define SCAN_TS_CACHE_INIT {INT64_MIN, 0, 0}
+
+int scan_fast_decimal(const char *s, size_t n, double *out);
+int scan_fast_ts(const char *s, size_t n, hc_ts_format fmt, scan_ts_cache *c,
+                 int64_t *out);
+
 /* The hash of item keys (multiply-xorshift over 8-byte words). */
 uint64_t scan_hash(const char *p, size_t n);
 

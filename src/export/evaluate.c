@@ -231,19 +231,35 @@ static int evaluate_item(void *p, size_t index, int worker)
     if (setup->want_rows && hc_forecast_key(&sc->key, s, ds->ndims) != 0)
         return hc_error_set(err, HC_ERR_NOMEM, "out of memory");
 
+    /* Which windows take part, and the MASE scales of their training
+     * parts (nested prefixes of the series: one pass for all). */
+    hc_window_state state[HC_MAX_WINDOWS];
+    size_t train_len[HC_MAX_WINDOWS], scale_n[HC_MAX_WINDOWS];
+    double scale_of[HC_MAX_WINDOWS];
+    int scale_k[HC_MAX_WINDOWS];
+    size_t nscales = 0;
+    for (int k = 0; k < def->nwindows; k++) {
+        const hc_fit_view *fv = hc_model_file_get(setup->models, item, k);
+        state[k] = hc_window_state_of(def, ds, s, ctx->window_start[k], &train_len[k]);
+        if (state[k] != fv->state)
+            return hc_error_set(err, HC_ERR_INTERNAL,
+                                "model file disagrees with the dataset for "
+                                "item %s window %d", s->item_id, k);
+        if (state[k] == HC_WIN_FITTED) {
+            scale_k[nscales] = k;
+            scale_n[nscales++] = train_len[k];
+        }
+    }
+    double scales[HC_MAX_WINDOWS];
+    hc_mase_scales(ds->values + s->offset, season, scale_n, nscales, scales);
+    for (size_t i = 0; i < nscales; i++)
+        scale_of[scale_k[i]] = scales[i];
+
     /* Oldest window first, as the files list them. */
     for (int k = def->nwindows - 1; k >= 0; k--) {
         hc_pooled_init(&res->pooled[k], def->quantiles, nq);
         const hc_fit_view *fv = hc_model_file_get(setup->models, item, k);
-        size_t train_len = 0;
-        hc_window_state state = hc_window_state_of(def, ds, s,
-                                                   ctx->window_start[k],
-                                                   &train_len);
-        if (state != fv->state)
-            return hc_error_set(err, HC_ERR_INTERNAL,
-                                "model file disagrees with the dataset for "
-                                "item %s window %d", s->item_id, k);
-        if (state != HC_WIN_FITTED) {
+        if (state[k] != HC_WIN_FITTED) {
             hc_window_metrics_undefined(&res->win[k]);
             continue;
         }
@@ -254,11 +270,9 @@ static int evaluate_item(void *p, size_t index, int worker)
         int rc = hc_model_forecast(&fit, &req, sc->mean, sc->quant, err);
         if (rc)
             return rc;
-        const double *train = ds->values + s->offset;
-        const double *y = train + train_len;
-        double scale = hc_mase_scale(train, train_len, season);
-        hc_metrics_window(y, sc->mean, sc->quant, def->quantiles, nq, h, scale,
-                          &res->win[k]);
+        const double *y = ds->values + s->offset + train_len[k];
+        hc_metrics_window(y, sc->mean, sc->quant, def->quantiles, nq, h,
+                          scale_of[k], &res->win[k]);
         hc_pooled_add(&res->pooled[k], y, sc->mean, sc->quant, h, &res->win[k]);
 
         if (setup->want_rows &&

@@ -65,6 +65,48 @@ double hc_mase_scale(const double *train, size_t n, int m)
     return count ? s / (double)count : (double)NAN;
 }
 
+static size_t mase_lag(size_t n, size_t lag_m)
+{
+    return n <= lag_m ? 1 : lag_m;
+}
+
+void hc_mase_scales(const double *train, int m, const size_t *n, size_t count,
+                    double *out)
+{
+    size_t lag_m = m < 1 ? 1 : (size_t)m;
+    /* Prefixes no longer than m use lag 1: one pass per lag, each visiting
+     * its prefixes from the shortest and recording each as it passes. */
+    for (int pass = 0; pass < 2; pass++) {
+        size_t lag = pass == 0 ? lag_m : 1;
+        if (pass == 1 && lag_m == 1)
+            break;
+        double s = 0.0;
+        size_t cnt = 0, t = lag, done_upto = 0;
+        int first = 1;
+        for (;;) {
+            size_t next = SIZE_MAX;
+            for (size_t i = 0; i < count; i++)
+                if (mase_lag(n[i], lag_m) == lag && (first || n[i] > done_upto) &&
+                    n[i] < next)
+                    next = n[i];
+            if (next == SIZE_MAX)
+                break;
+            for (; t < next; t++) {
+                double d = train[t] - train[t - lag];
+                if (isnan(d))
+                    continue;
+                s += fabs(d);
+                cnt++;
+            }
+            for (size_t i = 0; i < count; i++)
+                if (mase_lag(n[i], lag_m) == lag && n[i] == next)
+                    out[i] = cnt ? s / (double)cnt : (double)NAN;
+            done_upto = next;
+            first = 0;
+        }
+    }
+}
+
 /* The per-item sums of one window, computed in a single pass: fusing
  * the loops lets the independent sums overlap instead of each waiting on
  * its own add latency. */

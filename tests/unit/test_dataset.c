@@ -11,8 +11,10 @@
 
 #include <zlib.h>
 
+#include "dataset/csvscan.h"
 #include "hc_check.h"
 #include "hindcast/dataset.h"
+#include "hindcast/numfmt.h"
 
 #define D2020 INT64_C(18262)
 
@@ -1132,6 +1134,83 @@ START_TEST(threads_and_block_boundaries)
 }
 END_TEST
 
+/* The row parser's fast paths must agree with the general parsers on every
+ * text they accept, and decline whatever those reject. Numbers: random
+ * decimals of 1-18 digits with and without sign, dot, leading zeros, plus
+ * edge texts. Timestamps: every day of 1999-2001 and 2399-2401 (leap
+ * rules), random times, and broken variants, in each format. */
+START_TEST(fast_paths_agree_with_general_parsers)
+{
+    static const char *const edge[] = {"0", "-0", "0.0", "-0.000", "1.", ".5", "+1.5",
+                                       "1e3", "007.50", "123456789012345",
+                                       "1234567890123456", "0.000000000000001",
+                                       "9007199254740993", "-", "", "1..2", "1.2.3",
+                                       "NaN", "inf", " 1", "1 ", "0x10"};
+    size_t accepted = 0;
+    for (size_t i = 0; i < sizeof edge / sizeof *edge; i++) {
+        double a = 0, b = 0;
+        int fa = scan_fast_decimal(edge[i], strlen(edge[i]), &a);
+        int gb = hc_parse_double(edge[i], strlen(edge[i]), &b) == 0;
+        if (fa) {
+            ck_assert_msg(gb && memcmp(&a, &b, sizeof a) == 0, "'%s': %.17g vs %.17g",
+                          edge[i], a, b);
+            accepted++;
+        }
+    }
+    ck_assert_uint_eq(accepted, 6); /* 0 -0 0.0 -0.000 007.50 123456789012345 */
+    char text[64];
+    for (int k = 0; k < 200000; k++) {
+        int ndig = 1 + (int)rnd(18), dot = (int)rnd(ndig + 2) - 1, len = 0;
+        if (rnd(3) == 0)
+            text[len++] = '-';
+        for (int d = 0; d < ndig; d++) {
+            if (d == dot && d > 0)
+                text[len++] = '.';
+            text[len++] = (char)('0' + rnd(10));
+        }
+        double a = 0, b = 0;
+        int fa = scan_fast_decimal(text, (size_t)len, &a);
+        int gb = hc_parse_double(text, (size_t)len, &b) == 0;
+        ck_assert_msg(!fa || (gb && memcmp(&a, &b, sizeof a) == 0),
+                      "'%.*s': %.17g vs %.17g", len, text, a, b);
+        if (ndig <= 15)
+            ck_assert_msg(fa, "'%.*s' declined", len, text);
+    }
+
+    static const hc_ts_format fmts[] = {HC_TSFMT_AUTO, HC_TSFMT_DATE, HC_TSFMT_DATETIME,
+                                        HC_TSFMT_ISO8601};
+    static const int years[] = {1999, 2000, 2001, 2399, 2400, 2401};
+    scan_ts_cache cache = SCAN_TS_CACHE_INIT;
+    size_t fast = 0;
+    for (size_t f = 0; f < 4; f++) {
+        for (size_t yi = 0; yi < 6; yi++) {
+            for (int mo = 0; mo <= 13; mo++) {
+                for (int d = 0; d <= 32; d++) {
+                    int h = (int)rnd(26), mi = (int)rnd(61), sec = (int)rnd(61);
+                    int with_time = (int)rnd(2), broken = rnd(10) == 0;
+                    int n = with_time ? snprintf(text, sizeof text, "%04d-%02d-%02d %02d:%02d:%02d",
+                                                 years[yi], mo, d, h, mi, sec)
+                                      : snprintf(text, sizeof text, "%04d-%02d-%02d",
+                                                 years[yi], mo, d);
+                    if (broken)
+                        text[rnd((unsigned)n)] = "x:- T9"[rnd(6)];
+                    int64_t a = 0, b = 0;
+                    size_t bad = 0;
+                    int fa = scan_fast_ts(text, (size_t)n, fmts[f], &cache, &a);
+                    int gb = hc_parse_timestamp(text, (size_t)n, fmts[f], &b, &bad) == 0;
+                    ck_assert_msg(!fa || (gb && a == b), "'%s' fmt %zu: %lld vs %lld", text,
+                                  f, (long long)a, (long long)b);
+                    if (gb && !broken && fmts[f] != HC_TSFMT_ISO8601)
+                        ck_assert_msg(fa, "'%s' fmt %zu declined", text, f);
+                    fast += (size_t)fa;
+                }
+            }
+        }
+    }
+    ck_assert_uint_gt(fast, 1000);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
     Suite *s = suite_create("dataset");
@@ -1157,6 +1236,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, amazon_electricity_sample);
     tcase_add_test(tc, streaming_and_rows_paths_agree);
     tcase_add_test(tc, threads_and_block_boundaries);
+    tcase_add_test(tc, fast_paths_agree_with_general_parsers);
     suite_add_tcase(s, tc);
     return s;
 }

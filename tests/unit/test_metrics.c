@@ -399,6 +399,40 @@ START_TEST(kernel_matches_plain_loops_bit_for_bit)
 }
 END_TEST
 
+/* The one-pass scales of nested prefixes are each prefix's own scale, bit
+ * for bit: lengths around m (lag 1 below it), repeated and unordered
+ * lengths, NaN values skipped, 0 and 1 points (no pair: NaN). */
+START_TEST(mase_scales_of_prefixes)
+{
+    double train[60];
+    uint64_t st = 99;
+    for (size_t t = 0; t < 60; t++) {
+        st = st * 6364136223846793005u + 1442695040888963407u;
+        train[t] = (double)(st >> 40) / 1048576.0 * 37.0;
+    }
+    train[13] = (double)NAN;
+    const size_t n[] = {60, 7, 8, 0, 1, 31, 8, 2, 59, 14};
+    for (int m = 0; m <= 9; m++) {
+        double got[10];
+        hc_mase_scales(train, m, n, 10, got);
+        for (size_t i = 0; i < 10; i++) {
+            double want = hc_mase_scale(train, n[i], m);
+            ck_assert_msg(same_bits(got[i], want), "m %d n %zu: %.17g vs %.17g", m,
+                          n[i], got[i], want);
+        }
+    }
+    /* A hand case: 1, 4, 2, 8 with m = 1: |4-1|, |2-4|, |8-2| = 3, 2, 6;
+     * prefixes of 2, 3, 4 points: 3/1, 5/2, 11/3. */
+    const double y[] = {1, 4, 2, 8};
+    const size_t ns[] = {4, 2, 3};
+    double sc[3];
+    hc_mase_scales(y, 1, ns, 3, sc);
+    ck_assert_double_eq(sc[1], 3.0);
+    ck_assert_double_eq(sc[2], 2.5);
+    ck_assert_double_eq(sc[0], 11.0 / 3.0);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
     Suite *s = suite_create("metrics");
@@ -415,6 +449,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, pooled_single_item_matches);
     tcase_add_test(tc, pooled_empty);
     tcase_add_test(tc, kernel_matches_plain_loops_bit_for_bit);
+    tcase_add_test(tc, mase_scales_of_prefixes);
     suite_add_tcase(s, tc);
     return s;
 }
