@@ -164,6 +164,13 @@ int hc_dataset_from_arrays(hc_dataset **out, hc_freq freq, size_t ndims,
  * path + ".tmp", fsyncs and renames. */
 int hc_dataset_save(const hc_dataset *ds, const char *path, hc_error *err);
 int hc_dataset_load(hc_dataset **out, const char *path, hc_error *err);
+/* The same with `threads` threads moving the values and flags (in chunks,
+ * each with its CRC, joined in file order): the same file, the same
+ * dataset, for any thread count. */
+int hc_dataset_save_threads(const hc_dataset *ds, const char *path, int threads,
+                            hc_error *err);
+int hc_dataset_load_threads(hc_dataset **out, const char *path, int threads,
+                            hc_error *err);
 
 /* Bytes held by the columnar arrays and strings (for memory reports). */
 size_t hc_dataset_memory(const hc_dataset *ds);

@@ -140,7 +140,7 @@ static int run_export(const hc_service *svc, const char *predictor,
         (rc = hc_predictor_def_parse(&def, json_object_get(doc, "_Request"), err)))
         goto done;
     path = hc_path2(pdir, "dataset.bin");
-    if ((rc = hc_dataset_load(&ds, path, err)))
+    if ((rc = hc_dataset_load_threads(&ds, path, svc->threads, err)))
         goto done;
     free(path);
     path = hc_path2(pdir, "model.bin");

@@ -156,7 +156,7 @@ int hc_op_create_predictor(hc_service *svc, const json_t *req, json_t **resp,
     hc_train_summary summary;
     free(path);
     path = hc_path2(dir, "dataset.bin");
-    if ((rc = hc_dataset_save(ds, path, err)))
+    if ((rc = hc_dataset_save_threads(ds, path, svc->threads, err)))
         goto failed;
     free(path);
     path = hc_path2(dir, "model.bin");

@@ -1211,6 +1211,76 @@ START_TEST(fast_paths_agree_with_general_parsers)
 }
 END_TEST
 
+/* Snapshots of several 8 MiB chunks: the file is the same for 1 and 4
+ * threads, loads give the same dataset with 1 and 4 threads, and a byte
+ * flipped in the second values chunk is caught. */
+static int same_file(const char *a, const char *b)
+{
+    FILE *fa = fopen(a, "rb"), *fb = fopen(b, "rb");
+    ck_assert_ptr_nonnull(fa);
+    ck_assert_ptr_nonnull(fb);
+    int same = 1, ca, cb;
+    do {
+        ca = fgetc(fa);
+        cb = fgetc(fb);
+        if (ca != cb)
+            same = 0;
+    } while (same && ca != EOF);
+    fclose(fa);
+    fclose(fb);
+    return same;
+}
+
+START_TEST(snapshot_chunks_and_threads)
+{
+    const size_t len[3] = {700000, 5, 900000};
+    size_t total = len[0] + len[1] + len[2];
+    double *v = malloc(total * sizeof *v);
+    uint8_t *f = malloc(total);
+    ck_assert_ptr_nonnull(v);
+    ck_assert_ptr_nonnull(f);
+    for (size_t i = 0; i < total; i++) {
+        v[i] = (double)i * 0.25 - 7.0;
+        f[i] = (uint8_t)(i % 7 == 0);
+    }
+    const char *ids[3] = {"b", "a", "c"};
+    const int64_t starts[3] = {10, 20, 30};
+    hc_error err;
+    hc_dataset *ds = NULL;
+    ck_assert_int_eq(hc_dataset_from_arrays(&ds, HC_FREQ_H, 0, NULL, 3, ids, NULL, starts,
+                                            len, v, f, &err),
+                     0);
+    const char *one = tmp_path("chunks1.bin"), *four = tmp_path("chunks4.bin");
+    ck_assert_int_eq(hc_dataset_save_threads(ds, one, 1, &err), 0);
+    ck_assert_int_eq(hc_dataset_save_threads(ds, four, 4, &err), 0);
+    ck_assert(same_file(one, four));
+    hc_dataset *a = NULL, *b = NULL;
+    ck_assert_msg(hc_dataset_load_threads(&a, one, 1, &err) == 0, "%s", err.message);
+    ck_assert_msg(hc_dataset_load_threads(&b, four, 4, &err) == 0, "%s", err.message);
+    assert_same(ds, a);
+    assert_same(ds, b);
+    hc_dataset_free(a);
+    hc_dataset_free(b);
+
+    /* series b (key order: a, b, c) holds values 0 .. 699999 (file offset
+     * of its value 600000 is after the first 8 MiB chunk of values). */
+    FILE *fp = fopen(four, "r+b");
+    ck_assert_ptr_nonnull(fp);
+    fseek(fp, -(long)(total * 9 + 4 - (5 + 600000) * 8), SEEK_END);
+    int c = fgetc(fp);
+    fseek(fp, -1, SEEK_CUR);
+    fputc(c ^ 0x01, fp);
+    fclose(fp);
+    a = (hc_dataset *)0x1;
+    ck_assert_int_eq(hc_dataset_load_threads(&a, four, 4, &err), HC_ERR_INTERNAL);
+    ck_assert_ptr_null(a);
+    ck_assert_ptr_nonnull(strstr(err.message, "CRC mismatch"));
+    hc_dataset_free(ds);
+    free(v);
+    free(f);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
     Suite *s = suite_create("dataset");
@@ -1237,6 +1307,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, streaming_and_rows_paths_agree);
     tcase_add_test(tc, threads_and_block_boundaries);
     tcase_add_test(tc, fast_paths_agree_with_general_parsers);
+    tcase_add_test(tc, snapshot_chunks_and_threads);
     suite_add_tcase(s, tc);
     return s;
 }
