@@ -202,6 +202,9 @@ int main(int argc, char **argv)
            "dimension store; %d cores%s\n",
            cores, full ? "; full size" : "");
     printf("speed-up: total (create-predictor, export) over the first thread count\n");
+    printf("machine check: %d CPU-bound threads run %.2fx as fast as one (%d if "
+           "every core is free)\n",
+           cores, bench_available_parallelism(cores), cores);
 
     run_result res[MAX_THREADS];
     double per_item[MAX_SIZES][MAX_THREADS];

@@ -3,7 +3,10 @@
  * a bare zlib gzread loop measured in the same run.
  *
  *   bench_ingest [--items N] [--length N] [--frequency D|H] [--repeat R]
- *                [--threads N] [--keep]
+ *                [--keep]
+ *
+ * The read is timed with 1 and 2 threads (and every core where there are
+ * more).
  *
  * The data come from hc_demo_write (the generate-demo-data verb) in a fresh
  * directory under $HC_BENCH_DIR (default /tmp), removed afterwards unless
@@ -68,7 +71,7 @@ static const hc_attr_type types[] = {HC_ATTR_STRING, HC_ATTR_STRING,
 
 /* Best wall time of hc_dataset_read over `repeat` runs; rows and memory of
  * the last run. */
-static double time_read(const char *path, hc_freq freq, int repeat,
+static double time_read(const char *path, hc_freq freq, int threads, int repeat,
                         size_t *rows, size_t *memory)
 {
     double best = -1.0;
@@ -82,6 +85,7 @@ static double time_read(const char *path, hc_freq freq, int repeat,
         o.ts_format = HC_TSFMT_DATETIME;
         o.header = 1;
         o.freq = freq;
+        o.threads = threads;
         hc_dataset *ds = NULL;
         hc_error err;
         hc_error_clear(&err);
@@ -190,25 +194,44 @@ int main(int argc, char **argv)
            a.items, a.length, a.freq == HC_FREQ_H ? "H" : "D", mb,
            (double)gz_bytes / 1e6, a.repeat);
 
-    size_t rows = 0, memory = 0;
-    double t_cat = time_shell("cat", plain, a.repeat);
-    double t_read = time_read(plain, a.freq, a.repeat, &rows, &memory);
-    double t_zcat = time_shell("zcat", gz, a.repeat);
+    size_t rows = 0, memory = 0, gz_rows = 0, gz_memory = 0;
     uint64_t unz = 0;
+    int cores = (int)sysconf(_SC_NPROCESSORS_ONLN);
+    int nthreads[3] = {1, 2, cores > 2 ? cores : 0};
+    double t_read[3] = {-1, -1, -1}, t_read_gz[3] = {-1, -1, -1};
+    double t_cat = time_shell("cat", plain, a.repeat);
+    for (int k = 0; k < 3 && nthreads[k]; k++)
+        t_read[k] = time_read(plain, a.freq, nthreads[k], a.repeat, &rows, &memory);
+    double t_zcat = time_shell("zcat", gz, a.repeat);
     double t_gzread = time_gzread(gz, a.repeat, &unz);
-    size_t gz_rows = 0, gz_memory = 0;
-    double t_read_gz = time_read(gz, a.freq, a.repeat, &gz_rows, &gz_memory);
+    for (int k = 0; k < 3 && nthreads[k]; k++)
+        t_read_gz[k] = time_read(gz, a.freq, nthreads[k], a.repeat, &gz_rows, &gz_memory);
 
+    printf("machine check: %d CPU-bound threads run %.2fx as fast as one (%d if "
+           "every core is free)\n",
+           cores, bench_available_parallelism(cores), cores);
     line("baseline cat > /dev/null", t_cat, mb, 0);
-    line("hc_dataset_read plain CSV", t_read, mb, rows);
+    for (int k = 0; k < 3 && nthreads[k]; k++) {
+        char what[64];
+        snprintf(what, sizeof what, "hc_dataset_read CSV, %d thread%s", nthreads[k],
+                 nthreads[k] > 1 ? "s" : "");
+        line(what, t_read[k], mb, rows);
+    }
     line("baseline zcat > /dev/null", t_zcat, mb, 0);
     line("baseline zlib gzread loop", t_gzread, (double)unz / 1e6, 0);
-    line("hc_dataset_read .csv.gz", t_read_gz, mb, gz_rows);
-    if (t_read > 0 && t_read_gz > 0) {
+    for (int k = 0; k < 3 && nthreads[k]; k++) {
+        char what[64];
+        snprintf(what, sizeof what, "hc_dataset_read .csv.gz, %d thread%s", nthreads[k],
+                 nthreads[k] > 1 ? "s" : "");
+        line(what, t_read_gz[k], mb, gz_rows);
+    }
+    if (t_read[0] > 0 && t_read_gz[0] > 0) {
         printf("rows %zu, columnar dataset %.1f MB\n", rows, (double)memory / 1e6);
-        printf("plain: %.1f MB/s per core (goal >= 200)\n", mb / t_read);
-        printf("gzip : %.2fx the time of the gzread loop, %.2fx zcat\n",
-               t_read_gz / t_gzread, t_read_gz / t_zcat);
+        printf("plain, 1 thread: %.1f MB/s (goal >= 200 per core); 2 threads: %.2fx\n",
+               mb / t_read[0], t_read[0] / t_read[1]);
+        printf("gzip, 1 thread: %.2fx the time of the bare gzread loop, %.2fx zcat; "
+               "2 threads: %.2fx\n",
+               t_read_gz[0] / t_gzread, t_read_gz[0] / t_zcat, t_read_gz[0] / t_read_gz[1]);
         status = 0;
     }
 done:

@@ -83,7 +83,9 @@ static int make_batch(batch *b, size_t npoints, size_t h)
 #endif
 typedef double v4d __attribute__((vector_size(32)));
 
+#if defined(__x86_64__) && defined(__GLIBC__) && !defined(__SANITIZE_THREAD__)
 __attribute__((target_clones("avx2", "default")))
+#endif
 static double sum_array(const double *a, size_t n)
 {
     v4d s0 = {0}, s1 = {0}, s2 = {0}, s3 = {0};

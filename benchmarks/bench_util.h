@@ -12,6 +12,7 @@
 #endif
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,6 +92,46 @@ static inline void bench_remove_tree(const char *dir)
     if (system(cmd) != 0)
         fprintf(stderr, "could not remove %s\n", dir);
     free(cmd);
+}
+
+/* How much parallelism the machine really gives right now: a CPU-bound
+ * loop (no memory traffic) on 1 thread, then on `threads` threads at once;
+ * returns the aggregate speed-up (threads when every core is free; less
+ * when other processes hold cores, which on a shared machine would make
+ * any speed-up figure measured at the same time look worse). */
+static void *bench_spin_thread(void *arg)
+{
+    volatile uint64_t *out = arg;
+    uint64_t a = 1, b = 2, c = 3, d = 4;
+    for (long i = 0; i < 60000000L; i++) {
+        a = a * 3 + b;
+        b = b * 5 + c;
+        c = c * 7 + d;
+        d = d * 9 + a;
+    }
+    *out = a + b + c + d;
+    return NULL;
+}
+
+static inline double bench_available_parallelism(int threads)
+{
+    pthread_t tid[64];
+    volatile uint64_t sink[64];
+    if (threads > 64)
+        threads = 64;
+    double t0 = bench_now();
+    bench_spin_thread((void *)&sink[0]);
+    double one = bench_now() - t0;
+    t0 = bench_now();
+    int started = 0;
+    for (int i = 1; i < threads; i++)
+        if (pthread_create(&tid[i], NULL, bench_spin_thread, (void *)&sink[i]) == 0)
+            started = i;
+    bench_spin_thread((void *)&sink[0]);
+    for (int i = 1; i <= started; i++)
+        pthread_join(tid[i], NULL);
+    double many = bench_now() - t0;
+    return (double)(started + 1) * one / many;
 }
 
 #endif

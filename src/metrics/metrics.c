@@ -134,6 +134,27 @@ typedef int64_t v4i __attribute__((vector_size(32)));
 
 #define ALWAYS_INLINE static inline __attribute__((always_inline))
 
+/* An AVX2 clone chosen at load time by an ifunc resolver: only where that
+ * exists (x86-64 with glibc), and not under ThreadSanitizer, whose
+ * instrumented resolver would run before its runtime is set up. */
+#if defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define HC_NO_CLONES 1
+#endif
+#endif
+#if defined(__SANITIZE_THREAD__)
+#define HC_NO_CLONES 1
+#endif
+#if defined(__x86_64__) && defined(__GLIBC__) && !defined(HC_NO_CLONES) && \
+    defined(__has_attribute)
+#if __has_attribute(target_clones)
+#define HC_AVX2_CLONES __attribute__((target_clones("avx2", "default")))
+#endif
+#endif
+#ifndef HC_AVX2_CLONES
+#define HC_AVX2_CLONES
+#endif
+
 ALWAYS_INLINE v4d load4(const double *p)
 {
     v4d v;
@@ -281,7 +302,7 @@ ALWAYS_INLINE void finish(const window_sums *s, size_t nq, size_t n,
         out->mase = (s->abs_err / (double)n) / mase_scale;
 }
 
-__attribute__((target_clones("avx2", "default")))
+HC_AVX2_CLONES
 static void window_metrics(const double *y, const double *f,
                            const double *quant, const double *taus, size_t nq,
                            size_t n, double mase_scale, hc_window_metrics *out,
