@@ -108,7 +108,10 @@ typedef struct hc_dataset {
     size_t nseries;
     hc_series *series;         /* sorted by key: item_id bytewise, then dims */
     size_t nvalues;
-    double *values;            /* all series back to back */
+    double *values;            /* all series back to back: in key order
+                                  after a load or from_arrays, in the order
+                                  items first appear in the file after a
+                                  read (series[i].offset locates each) */
     uint8_t *filled;           /* 1 where the value was filled, else 0 */
     int64_t first_step;        /* smallest start (0 if no series) */
     int64_t end_step;          /* last step of the dataset (the "end") */
@@ -141,7 +144,14 @@ typedef struct hc_dataset {
  *   integer attribute must be written as an optionally signed integer.
  *   Only the attribute named "timestamp" may have type timestamp.
  * - A dense dataset of more than 2^32 values is refused (HC_ERR_LIMIT): it
- *   is almost surely a mistyped timestamp. */
+ *   is almost surely a mistyped timestamp.
+ * - Memory: when every item's rows are together and in time order (the
+ *   usual export layout), the series are built while the file streams
+ *   by, and the reader holds little more than the dense dataset. Any other
+ *   order is read again, keeping 24 bytes a row until the rows are
+ *   grouped (then at most 2^32 - 1 data rows); the result is the same.
+ * - opts->threads parse blocks of the text in parallel; results and
+ *   errors do not depend on it. */
 int hc_dataset_read(hc_dataset **out, const hc_dataset_options *opts,
                     hc_error *err);
 
