@@ -78,7 +78,9 @@ static int make_batch(batch *b, size_t npoints, size_t h)
  * summed, 4-wide with 4 independent vector accumulators so that the loop
  * is limited by memory, not by add latency (an AVX2 clone where the CPU
  * has it, like the kernel). */
-#if defined(__GNUC__) && !defined(__clang__)
+#if defined(__clang__)
+#pragma clang diagnostic ignored "-Wpsabi"
+#elif defined(__GNUC__)
 #pragma GCC diagnostic ignored "-Wpsabi"
 #endif
 typedef double v4d __attribute__((vector_size(32)));

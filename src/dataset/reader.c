@@ -362,7 +362,7 @@ static int cmp_double(const void *pa, const void *pb)
 static double fill_value(const hc_fill_rule *rule, const window *w)
 {
     switch (rule->method) {
-    case HC_FILL_NAN: return NAN;
+    case HC_FILL_NAN: return (double)NAN;
     case HC_FILL_VALUE: return rule->value;
     case HC_FILL_ZERO: return 0.0;
     default: break;

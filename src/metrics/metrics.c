@@ -126,7 +126,9 @@ typedef struct window_sums {
  * metric, bit for bit the scalar loop's, while the adds of 4 sums run as
  * one instruction. */
 /* The helpers below are static and always inlined: no ABI is involved. */
-#if defined(__GNUC__) && !defined(__clang__)
+#if defined(__clang__)
+#pragma clang diagnostic ignored "-Wpsabi"
+#elif defined(__GNUC__)
 #pragma GCC diagnostic ignored "-Wpsabi"
 #endif
 typedef double v4d __attribute__((vector_size(32)));

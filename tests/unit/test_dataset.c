@@ -314,7 +314,7 @@ START_TEST(fill_methods)
         {HC_FILL_MEAN, 7.0 / 3.0, 4.25, 4},
         {HC_FILL_MIN, 1, 1, 1},
         {HC_FILL_MAX, 4, 10, 10},
-        {HC_FILL_NAN, NAN, NAN, NAN},
+        {HC_FILL_NAN, (double)NAN, (double)NAN, (double)NAN},
     };
     uint8_t xf[] = {0, 0, 0, 1, 0, 1, 1, 0, 1, 1};
     for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
