@@ -28,6 +28,7 @@
 
 typedef struct run_result {
     double create_s, export_s;
+    double create_cpu, export_cpu; /* user + system seconds */
     long create_kib, export_kib;
 } run_result;
 
@@ -115,6 +116,7 @@ static int bench_dataset(const char *freq, size_t items, size_t length,
                  hindcast, ws, threads[i], req);
         if (sh(cmd, &res[i].create_s, &res[i].create_kib))
             return -1;
+        res[i].create_cpu = bench_last_cpu;
         snprintf(cmd, sizeof cmd, "'%s' --quiet --workspace '%s' --threads %zu "
                  "create-predictor-backtest-export-job --predictor-backtest-export-job-name e "
                  "--predictor-arn arn:aws:forecast:us-east-1:000000000000:predictor/p "
@@ -122,6 +124,7 @@ static int bench_dataset(const char *freq, size_t items, size_t length,
                  " > /dev/null", hindcast, ws, threads[i]);
         if (sh(cmd, &res[i].export_s, &res[i].export_kib))
             return -1;
+        res[i].export_cpu = bench_last_cpu;
         if (i == 0) {
             char snap[8192];
             snprintf(snap, sizeof snap, "%s/predictors/p/dataset.bin", ws);
@@ -147,7 +150,7 @@ static int bench_dataset(const char *freq, size_t items, size_t length,
            strcmp(freq, "H") == 0 ? "hourly" : "daily", items, *rows, *csv_mb, gen_s,
            *csv_mb / cat_s, *columnar_mb);
     printf("  threads  create-predictor      export             total     "
-           "speed-up  peak RSS / columnar\n");
+           "speed-up             peak RSS / columnar  CPU s (create, export)\n");
     for (int i = 0; i < nthreads; i++) {
         double total = res[i].create_s + res[i].export_s;
         double total1 = res[0].create_s + res[0].export_s;
@@ -155,11 +158,12 @@ static int bench_dataset(const char *freq, size_t items, size_t length,
                                                                       : res[i].export_kib) *
                       1024.0 / 1e6;
         printf("  %7zu  %7.2f s %6.0f MB  %6.2f s %6.0f MB  %7.2f s  %5.2fx"
-               " (%4.2fx %4.2fx)  %.2f\n",
+               " (%4.2fx %4.2fx)  %.2f                 %.2f %.2f\n",
                threads[i], res[i].create_s, (double)res[i].create_kib * 1024.0 / 1e6,
                res[i].export_s, (double)res[i].export_kib * 1024.0 / 1e6, total,
                total1 / total, res[0].create_s / res[i].create_s,
-               res[0].export_s / res[i].export_s, peak / *columnar_mb);
+               res[0].export_s / res[i].export_s, peak / *columnar_mb,
+               res[i].create_cpu, res[i].export_cpu);
     }
     fflush(stdout);
     return 0;

@@ -31,6 +31,9 @@ static inline double bench_now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+/* CPU seconds (user + system) of the last child bench_run_shell waited for. */
+static double bench_last_cpu;
+
 /* Runs `sh -c cmd`, returns its wall time in seconds (negative when it
  * failed); *maxrss_kib (may be NULL) gets the child's peak RSS. */
 static inline double bench_run_shell(const char *cmd, long *maxrss_kib)
@@ -51,6 +54,8 @@ static inline double bench_run_shell(const char *cmd, long *maxrss_kib)
     double t = bench_now() - t0;
     if (maxrss_kib)
         *maxrss_kib = ru.ru_maxrss;
+    bench_last_cpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec * 1e-6 +
+                     (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec * 1e-6;
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
         return -1.0;
     return t;
