@@ -80,10 +80,13 @@ typedef struct hc_dataset_options {
      * attribute other than item_id is a dimension, in schema order. */
     size_t ndimensions;
     const char *const *dimensions;
+    /* Threads that parse the text (<= 1: the calling thread alone). The
+     * result does not depend on it. */
+    int threads;
 } hc_dataset_options;
 
 /* Sets the defaults above (sum, middle/back fill zero, AUTO timestamps,
- * no header) and freq HC_FREQ_D. */
+ * no header, one thread) and freq HC_FREQ_D. */
 void hc_dataset_options_init(hc_dataset_options *opts);
 
 /* One item's dense series: values[offset .. offset+length) of the dataset,
@@ -105,7 +108,10 @@ typedef struct hc_dataset {
     size_t nseries;
     hc_series *series;         /* sorted by key: item_id bytewise, then dims */
     size_t nvalues;
-    double *values;            /* all series back to back */
+    double *values;            /* all series back to back: in key order
+                                  after a load or from_arrays, in the order
+                                  items first appear in the file after a
+                                  read (series[i].offset locates each) */
     uint8_t *filled;           /* 1 where the value was filled, else 0 */
     int64_t first_step;        /* smallest start (0 if no series) */
     int64_t end_step;          /* last step of the dataset (the "end") */
@@ -138,7 +144,14 @@ typedef struct hc_dataset {
  *   integer attribute must be written as an optionally signed integer.
  *   Only the attribute named "timestamp" may have type timestamp.
  * - A dense dataset of more than 2^32 values is refused (HC_ERR_LIMIT): it
- *   is almost surely a mistyped timestamp. */
+ *   is almost surely a mistyped timestamp.
+ * - Memory: when every item's rows are together and in time order (the
+ *   usual export layout), the series are built while the file streams
+ *   by, and the reader holds little more than the dense dataset. Any other
+ *   order is read again, keeping 24 bytes a row until the rows are
+ *   grouped (then at most 2^32 - 1 data rows); the result is the same.
+ * - opts->threads parse blocks of the text in parallel; results and
+ *   errors do not depend on it. */
 int hc_dataset_read(hc_dataset **out, const hc_dataset_options *opts,
                     hc_error *err);
 
@@ -161,6 +174,13 @@ int hc_dataset_from_arrays(hc_dataset **out, hc_freq freq, size_t ndims,
  * path + ".tmp", fsyncs and renames. */
 int hc_dataset_save(const hc_dataset *ds, const char *path, hc_error *err);
 int hc_dataset_load(hc_dataset **out, const char *path, hc_error *err);
+/* The same with `threads` threads moving the values and flags (in chunks,
+ * each with its CRC, joined in file order): the same file, the same
+ * dataset, for any thread count. */
+int hc_dataset_save_threads(const hc_dataset *ds, const char *path, int threads,
+                            hc_error *err);
+int hc_dataset_load_threads(hc_dataset **out, const char *path, int threads,
+                            hc_error *err);
 
 /* Bytes held by the columnar arrays and strings (for memory reports). */
 size_t hc_dataset_memory(const hc_dataset *ds);

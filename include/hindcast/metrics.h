@@ -31,6 +31,12 @@ void hc_window_metrics_undefined(hc_window_metrics *m);
  * NaN when no pair exists. */
 double hc_mase_scale(const double *train, size_t n, int m);
 
+/* out[i] = hc_mase_scale(train, n[i], m) for i < count, bit for bit, in one
+ * pass over the longest prefix: the windows of one item train on nested
+ * prefixes of its series, and each scale is a left-to-right sum. */
+void hc_mase_scales(const double *train, int m, const size_t *n, size_t count,
+                    double *out);
+
 /* Metrics of one item-window. y: actuals; mean: mean forecast; quant:
  * quantile forecasts, quant[k*n + t] for tau taus[k]; mase_scale as from
  * hc_mase_scale (NaN or 0 -> MASE not defined). */

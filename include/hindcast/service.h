@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "hindcast/error.h"
+#include "hindcast/writer.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -28,6 +29,10 @@ typedef struct hc_service_options {
     int64_t clock_override;    /* >= 0: seconds since epoch used as "now"
                                   (SOURCE_DATE_EPOCH); -1: the real clock */
     uint64_t part_size_limit;  /* 0 -> 256 MiB */
+    /* Export parts as .csv.gz (a hindcast extension; the limit above then
+     * counts uncompressed bytes). Level 1-9, 0 -> 1. */
+    hc_compression compression;
+    int compression_level;
     int max_jobs_in_progress;  /* 0 -> 3 */
     int max_jobs;              /* 0 -> 1000 */
     int no_wait;               /* create-* operations return at once and a

@@ -20,6 +20,17 @@ extern "C" {
 
 #define HC_DEFAULT_PART_SIZE_LIMIT (256ull * 1024 * 1024)
 
+/* Optional compression of part files (a hindcast extension: Amazon's
+ * exports are plain CSV). With gzip every part is one gzip member; the
+ * part size limit still counts the uncompressed bytes, so parts split at
+ * the same rows as without compression. */
+typedef enum hc_compression {
+    HC_COMPRESSION_NONE = 0,
+    HC_COMPRESSION_GZIP
+} hc_compression;
+
+#define HC_DEFAULT_COMPRESSION_LEVEL 1
+
 typedef struct hc_part_writer hc_part_writer;
 
 typedef struct hc_part_writer_options {
@@ -28,6 +39,8 @@ typedef struct hc_part_writer_options {
     const char *extension;  /* ".csv" */
     const char *header;     /* header line, ending in '\n' */
     uint64_t part_size_limit; /* bytes; 0 -> HC_DEFAULT_PART_SIZE_LIMIT */
+    hc_compression compression; /* HC_COMPRESSION_NONE by default */
+    int compression_level;      /* gzip: 1 (fastest) .. 9; 0 -> 1 */
 } hc_part_writer_options;
 
 /* Opens part 0 (under its temporary name) and writes the header. A
@@ -47,7 +60,7 @@ int hc_part_writer_commit(hc_part_writer *w, hc_error *err);
 /* Removes every temporary part not yet committed. */
 void hc_part_writer_abort(hc_part_writer *w);
 size_t hc_part_writer_part_count(const hc_part_writer *w);
-/* Total bytes written (all parts, headers included). */
+/* Total bytes written (all parts, headers included; before compression). */
 uint64_t hc_part_writer_bytes(const hc_part_writer *w);
 void hc_part_writer_free(hc_part_writer *w); /* aborts if not committed; NULL-safe */
 

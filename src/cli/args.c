@@ -69,7 +69,8 @@ int hc_cli_split_globals(int argc, char **argv, hc_cli_globals *g,
     *nrest = 0;
     static const char *const value_options[] = {
         "--workspace", "--region", "--account", "--s3-root", "--threads",
-        "--part-size-limit", "--max-jobs-in-progress", "--max-jobs", NULL};
+        "--part-size-limit", "--max-jobs-in-progress", "--max-jobs",
+        "--compression-level", "--compression", NULL};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *value = NULL;
@@ -98,6 +99,14 @@ int hc_cli_split_globals(int argc, char **argv, hc_cli_globals *g,
                 g->threads = (int)v;
                 break;
             }
+            case 5: {
+                unsigned long long v;
+                if (parse_count(value, 1ull << 50, &v) != 0 || v < 1024)
+                    return usage_error("argument --part-size-limit: '%s' is not "
+                                       "a whole number of bytes >= 1024", value);
+                g->part_size_limit = v;
+                break;
+            }
             case 6:
             case 7: {
                 unsigned long long v;
@@ -110,14 +119,23 @@ int hc_cli_split_globals(int argc, char **argv, hc_cli_globals *g,
                     g->max_jobs = (int)v;
                 break;
             }
-            default: {
+            case 8: {
                 unsigned long long v;
-                if (parse_count(value, 1ull << 50, &v) != 0 || v < 1024)
-                    return usage_error("argument --part-size-limit: '%s' is not "
-                                       "a whole number of bytes >= 1024", value);
-                g->part_size_limit = v;
+                if (parse_count(value, 9, &v) != 0)
+                    return usage_error("argument --compression-level: '%s' is not "
+                                       "a whole number from 1 to 9", value);
+                g->compression_level = (int)v;
                 break;
             }
+            default:
+                if (strcmp(value, "gzip") == 0)
+                    g->compression = 1;
+                else if (strcmp(value, "none") == 0)
+                    g->compression = 0;
+                else
+                    return usage_error("argument --compression: Invalid choice: "
+                                       "'%s' (choose from 'gzip', 'none')", value);
+                break;
             }
         }
         if (matched)

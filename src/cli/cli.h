@@ -38,6 +38,8 @@ typedef struct hc_cli_globals {
     uint64_t part_size_limit;
     int max_jobs_in_progress;
     int max_jobs;
+    int compression;       /* 0 none, 1 gzip (hc_compression) */
+    int compression_level; /* 0: default */
     int quiet;
     int help;
     int version;

@@ -144,10 +144,13 @@ static void usage(FILE *to)
             "(else $HINDCAST_S3_ROOT, else <workspace>/s3)\n"
             "  --threads N         worker threads (default: all cores)\n"
             "  --part-size-limit BYTES  size at which a new part starts "
-            "(default 268435456)\n"
+            "(default 268435456; uncompressed bytes)\n"
             "  --max-jobs-in-progress N  export jobs allowed in progress at once "
             "(default 3)\n"
             "  --max-jobs N        export jobs a workspace may hold (default 1000)\n"
+            "  --compression gzip|none  export parts as .csv.gz (hindcast "
+            "extension; default none)\n"
+            "  --compression-level N    gzip level 1 (fastest, default) to 9\n"
             "  --quiet             no progress bar\n\n"
             "Commands:\n");
     for (const hc_cli_verb *v = verbs; v->name; v++)
@@ -362,6 +365,8 @@ int main(int argc, char **argv)
     opts.no_wait = no_wait;
     opts.max_jobs_in_progress = g.max_jobs_in_progress;
     opts.max_jobs = g.max_jobs;
+    opts.compression = g.compression ? HC_COMPRESSION_GZIP : HC_COMPRESSION_NONE;
+    opts.compression_level = g.compression_level;
     const char *sde = getenv("SOURCE_DATE_EPOCH");
     if (sde && sde[0]) {
         char *end;

@@ -73,6 +73,7 @@ void hc_dataset_options_init(hc_dataset_options *opts)
     opts->aggregation = HC_AGG_SUM;
     opts->middlefill.method = HC_FILL_ZERO;
     opts->backfill.method = HC_FILL_ZERO;
+    opts->threads = 1;
 }
 
 int ds_key_compare(const char *a, size_t alen, const char *b, size_t blen)

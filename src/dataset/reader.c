@@ -1,13 +1,26 @@
 /* Reading a target time series CSV into dense per-item series.
  *
- * Pass 1 streams the file (zlib, so .gz and plain alike) through libcsv in
- * strict mode and appends one fixed-size record per data row: timestamp,
- * value, item number. Items are found by a hash map keyed by
+ * The text is scanned by csvscan.c: cut into blocks of whole rows, parsed
+ * (on several threads when asked) into fixed-size records, handed back here
+ * in file order. Items are found by a hash map keyed by
  * "item_id\0dim1\0...\0" (NUL is refused inside fields, so the key is
- * unambiguous and its bytes also sort in key order). Pass 2 groups the
- * records by item (a stable counting sort of row numbers), orders each
- * item's rows by timestamp, aggregates them per step and fills the gaps.
- * No allocation happens per row: rows, keys and the map grow by doubling.
+ * unambiguous and its bytes also sort in key order).
+ *
+ * Two ways to build the series, with the same result:
+ * - Streaming (tried first): when every item's rows are together and in
+ *   time order (each row's timestamp >= the previous row's of its item),
+ *   the usual layout of exports, each row is aggregated into its step and
+ *   gaps are filled as the rows arrive, straight into the final values
+ *   array: memory is the dense dataset itself, not the rows. Items are laid
+ *   out in the order they first appear; series[] is still sorted by key and
+ *   each series' offset says where its values are.
+ * - Rows: otherwise, one 24-byte record per row is kept, grouped by item
+ *   (a stable counting sort), sorted by time, then aggregated and filled.
+ * The first row that breaks the streaming assumptions (an item seen again
+ * after another one, a timestamp going back, a second row in a step with
+ * aggregation none, a dense size past the limit) makes the reader start
+ * over in the rows mode: such files are read twice, and their errors come
+ * out exactly as the rows mode reports them.
  *
  * Errors found after the file was read (a second row in one step with
  * aggregation none) need the row's line: the file is then scanned again
@@ -19,29 +32,20 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <csv.h>
-#include <zlib.h>
-
+#include "dataset/csvscan.h"
 #include "dataset/dataset_internal.h"
 #include "hindcast/calendar.h"
 #include "hindcast/dataset.h"
-#include "hindcast/numfmt.h"
 
-#define READ_CHUNK (1u << 18)
-#define SHOW_MAX 64 /* field text quoted in messages is cut to this */
 /* A dense dataset larger than this is almost surely a timestamp typo
  * (one row in 1900 of a minute-level set) rather than real data. */
 #define MAX_DENSE_VALUES (UINT64_C(1) << 32)
 
-enum role {
-    ROLE_IGNORE = 0, /* string attribute that is not a chosen dimension */
-    ROLE_ITEM,
-    ROLE_TS,
-    ROLE_TARGET,
-    ROLE_DIM,
-    ROLE_NUMBER,  /* another float attribute: validated, not kept */
-    ROLE_INTEGER  /* another integer attribute: validated, not kept */
-};
+/* scan_file stop values of the consumer */
+#define STOP_LOCATED 1
+#define STOP_RESTART 2
+
+enum mode { MODE_STREAM, MODE_ROWS, MODE_LOCATE };
 
 typedef struct row_rec {
     int64_t ts;
@@ -58,17 +62,24 @@ typedef struct item_rec {
     size_t first_row; /* where its rows start after grouping */
     int64_t first_obs_ts;
     int observed;
+    /* streaming: the item's values are arena[off .. off+len), step start
+     * first; the steps after len are backfilled with `backfill` */
+    size_t off, len;
+    int64_t start;
+    double backfill;
 } item_rec;
 
-typedef struct field_ref {
-    size_t off, len;
-} field_ref;
+/* The last HC_FILL_WINDOW observed values, oldest first once wrapped. */
+typedef struct window {
+    double v[HC_FILL_WINDOW];
+    size_t n, next;
+} window;
 
 typedef struct reader {
     const hc_dataset_options *opts;
     const char *path;
     hc_error *err;
-    int status; /* first error; callbacks do nothing once set */
+    int mode;
 
     /* schema */
     size_t ncols;
@@ -78,37 +89,41 @@ typedef struct reader {
     size_t col_item, col_ts, col_target;
     int target_integer;
     const char *ts_expect;
+    scan_schema sc;
 
-    /* where we are in the text */
-    long line;       /* physical line the parser is on (1-based) */
-    int pending_cr;  /* a CR ended a row; an LF right after it is the same break */
-    long row_line;
-    size_t nfields;
-    char *rowbuf;
-    size_t rowlen, rowcap;
-    field_ref *fields; /* ncols entries */
-    int header_pending;
     size_t data_rows; /* data rows seen so far (header and blank lines excluded) */
+    int64_t max_ts;   /* latest timestamp of any row */
 
-    /* locate mode: find the line of data row `locate_row` and stop */
-    int locating;
+    /* locate mode: find the line of data row `locate_row` */
     size_t locate_row;
     long located_line;
-    int stop;
 
-    /* collected rows and items */
-    row_rec *rows;
-    size_t nrows, rowscap;
+    /* items */
     item_rec *items;
     size_t nitems, itemscap;
     uint32_t *table; /* item number + 1, 0 = empty */
     size_t tablecap;
     char *keys;
     size_t keyslen, keyscap;
-    char *keybuf;
-    size_t keybuflen, keybufcap;
     size_t last_item; /* consecutive rows usually share the item */
     int have_last;
+
+    /* rows mode */
+    row_rec *rows;
+    size_t nrows, rowscap;
+
+    /* streaming mode: the values of the items seen so far, back to back */
+    double *values;
+    uint8_t *filled;
+    size_t nvalues, valuescap;
+    size_t cur;        /* the item whose rows are coming, SIZE_MAX before any */
+    int64_t last_ts;   /* its last row's timestamp */
+    int64_t last_step; /* the step of that row (aggregation none) */
+    int in_step;       /* an observed step is being aggregated */
+    int64_t step;
+    double acc;
+    size_t nobs;
+    window w;
 } reader;
 
 static int grow(void **p, size_t *cap, size_t need, size_t elem)
@@ -129,23 +144,10 @@ static int grow(void **p, size_t *cap, size_t need, size_t elem)
     return 0;
 }
 
-static int nomem(reader *r)
+static int nomem_at(reader *r, long line)
 {
-    if (!r->status)
-        r->status = hc_error_set_at(r->err, HC_ERR_NOMEM, r->path, r->line, 0,
-                                    "out of memory while reading");
-    return r->status;
-}
-
-/* A field as it appears in messages: cut to SHOW_MAX bytes. */
-static int show_len(size_t len)
-{
-    return (int)(len > SHOW_MAX ? SHOW_MAX : len);
-}
-
-static const char *show_tail(size_t len)
-{
-    return len > SHOW_MAX ? "..." : "";
+    return hc_error_set_at(r->err, HC_ERR_NOMEM, r->path, line, 0,
+                           "out of memory while reading");
 }
 
 /* ---- schema -------------------------------------------------------------- */
@@ -161,8 +163,7 @@ static int setup_schema(reader *r)
     r->ncols = n;
     r->role = calloc(n, 1);
     r->dim_of_col = calloc(n, sizeof *r->dim_of_col);
-    r->fields = calloc(n, sizeof *r->fields);
-    if (!r->role || !r->dim_of_col || !r->fields)
+    if (!r->role || !r->dim_of_col)
         return hc_error_set(err, HC_ERR_NOMEM, "out of memory");
     size_t item = SIZE_MAX, ts = SIZE_MAX, target = SIZE_MAX;
     for (size_t i = 0; i < n; i++) {
@@ -275,32 +276,6 @@ static int setup_schema(reader *r)
 
 /* ---- items --------------------------------------------------------------- */
 
-/* A multiply-xorshift hash over 8-byte words; keys are short, so the
- * word loop plus one tail load dominates. */
-static uint64_t hash_bytes(const char *p, size_t n)
-{
-    const uint64_t k = UINT64_C(0x9E3779B97F4A7C15);
-    uint64_t h = (uint64_t)n * k;
-    while (n >= 8) {
-        uint64_t w;
-        memcpy(&w, p, 8);
-        h = (h ^ w) * k;
-        h ^= h >> 29;
-        p += 8;
-        n -= 8;
-    }
-    if (n) {
-        uint64_t w = 0;
-        for (size_t i = 0; i < n; i++)
-            w |= (uint64_t)(unsigned char)p[i] << (8 * i);
-        h = (h ^ w) * k;
-        h ^= h >> 29;
-    }
-    h *= UINT64_C(0xBF58476D1CE4E5B9);
-    h ^= h >> 32;
-    return h;
-}
-
 static int table_grow(reader *r)
 {
     size_t cap = r->tablecap ? r->tablecap * 2 : 1024;
@@ -319,11 +294,12 @@ static int table_grow(reader *r)
     return 0;
 }
 
-/* The item of the key in keybuf, created on first sight. */
-static int find_item(reader *r, size_t *out)
+/* The item of a key (bytes key[0..len) with hash h), created on first
+ * sight; *is_new tells which. */
+static int find_item(reader *r, const char *key, size_t len, uint64_t h,
+                     long line, size_t *out, int *is_new)
 {
-    const char *key = r->keybuf;
-    size_t len = r->keybuflen;
+    *is_new = 0;
     if (r->have_last) {
         const item_rec *it = &r->items[r->last_item];
         if (it->key_len == len && memcmp(r->keys + it->key_off, key, len) == 0) {
@@ -331,9 +307,8 @@ static int find_item(reader *r, size_t *out)
             return 0;
         }
     }
-    uint64_t h = hash_bytes(key, len);
     if ((r->nitems + 1) * 2 > r->tablecap && table_grow(r))
-        return nomem(r);
+        return nomem_at(r, line);
     size_t mask = r->tablecap - 1;
     size_t s = (size_t)h & mask;
     while (r->table[s]) {
@@ -348,11 +323,11 @@ static int find_item(reader *r, size_t *out)
         s = (s + 1) & mask;
     }
     if (r->nitems >= UINT32_MAX - 1)
-        return r->status = hc_error_set_at(r->err, HC_ERR_LIMIT, r->path, r->row_line, 0,
-                                           "more than %u items", UINT32_MAX - 2);
+        return hc_error_set_at(r->err, HC_ERR_LIMIT, r->path, line, 0,
+                               "more than %u items", UINT32_MAX - 2);
     if (grow((void **)&r->items, &r->itemscap, r->nitems + 1, sizeof *r->items) ||
         grow((void **)&r->keys, &r->keyscap, r->keyslen + len, 1))
-        return nomem(r);
+        return nomem_at(r, line);
     item_rec *it = &r->items[r->nitems];
     memset(it, 0, sizeof *it);
     it->key_off = r->keyslen;
@@ -364,348 +339,262 @@ static int find_item(reader *r, size_t *out)
     *out = r->nitems++;
     r->last_item = *out;
     r->have_last = 1;
+    *is_new = 1;
     return 0;
 }
 
-/* ---- rows ---------------------------------------------------------------- */
+/* ---- filling ---------------------------------------------------------------- */
 
-static int row_error(reader *r, size_t col, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-/* An InvalidInput error at the current row and column col (0-based). */
-static int row_error(reader *r, size_t col, const char *fmt, ...)
+static void window_push(window *w, double x)
 {
-    char msg[HC_ERROR_MESSAGE_MAX];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    return r->status = hc_error_set_at(r->err, HC_ERR_INVALID_INPUT, r->path,
-                                       r->row_line, (long)col + 1, "%s", msg);
+    w->v[w->next] = x;
+    w->next = (w->next + 1) % HC_FILL_WINDOW;
+    if (w->n < HC_FILL_WINDOW)
+        w->n++;
 }
 
-static int is_blank(char c)
+static int cmp_double(const void *pa, const void *pb)
 {
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+    double a = *(const double *)pa, b = *(const double *)pb;
+    return (a > b) - (a < b);
 }
 
-static int is_integer_text(const char *s, size_t n)
+static double fill_value(const hc_fill_rule *rule, const window *w)
 {
-    size_t i = n && (s[0] == '-' || s[0] == '+');
-    if (i == n)
+    switch (rule->method) {
+    case HC_FILL_NAN: return (double)NAN;
+    case HC_FILL_VALUE: return rule->value;
+    case HC_FILL_ZERO: return 0.0;
+    default: break;
+    }
+    if (w->n == 0)
+        return 0.0;
+    double chrono[HC_FILL_WINDOW];
+    size_t first = w->n < HC_FILL_WINDOW ? 0 : w->next;
+    for (size_t i = 0; i < w->n; i++)
+        chrono[i] = w->v[(first + i) % HC_FILL_WINDOW];
+    double acc = w->v[first]; /* == chrono[0] */
+    switch (rule->method) {
+    case HC_FILL_MEAN:
+        for (size_t i = 1; i < w->n; i++)
+            acc += chrono[i];
+        return acc / (double)w->n;
+    case HC_FILL_MIN:
+        for (size_t i = 1; i < w->n; i++)
+            acc = chrono[i] < acc ? chrono[i] : acc;
+        return acc;
+    case HC_FILL_MAX:
+        for (size_t i = 1; i < w->n; i++)
+            acc = chrono[i] > acc ? chrono[i] : acc;
+        return acc;
+    case HC_FILL_MEDIAN:
+        qsort(chrono, w->n, sizeof *chrono, cmp_double);
+        if (w->n % 2)
+            return chrono[w->n / 2];
+        return 0.5 * chrono[w->n / 2 - 1] + 0.5 * chrono[w->n / 2];
+    default:
+        return 0.0;
+    }
+}
+
+static void fill_range(double *values, uint8_t *filled, size_t from, size_t to,
+                       double v)
+{
+    for (size_t i = from; i < to; i++) {
+        values[i] = v;
+        filled[i] = 1;
+    }
+}
+
+/* ---- streaming ------------------------------------------------------------------- */
+
+/* Makes room for the streaming arena to hold `need` values. Returns 0,
+ * STOP_RESTART past the dense limit (the rows mode then reports it exactly
+ * as it always has), or an error. */
+static int arena_reserve(reader *r, uint64_t need, long line)
+{
+    if (need > MAX_DENSE_VALUES)
+        return STOP_RESTART;
+    if (need <= r->valuescap)
         return 0;
-    for (; i < n; i++)
-        if (s[i] < '0' || s[i] > '9')
-            return 0;
-    return 1;
-}
-
-/* Parses a numeric field; 1 when empty (missing), 0 when a number, or an
- * error. */
-static int number_field(reader *r, size_t col, int integer, double *out)
-{
-    const char *s = r->rowbuf + r->fields[col].off;
-    size_t n = r->fields[col].len;
-    if (n == 0)
-        return 1;
-    if (integer && !is_integer_text(s, n))
-        return row_error(r, col, "'%.*s%s' is not an integer", show_len(n), s,
-                         show_tail(n));
-    /* The whole field must be the number, however lenient the parser. */
-    if (is_blank(s[0]) || is_blank(s[n - 1]) || hc_parse_double(s, n, out) != 0)
-        return row_error(r, col, "'%.*s%s' is not a number", show_len(n), s,
-                         show_tail(n));
+    size_t cap = r->valuescap ? r->valuescap : 4096;
+    while (cap < need)
+        cap *= 2;
+    /* Large blocks come from mmap and grow by mremap: neither the copy
+     * nor the unused capacity costs resident memory. */
+    double *v = realloc(r->values, cap * sizeof *v);
+    if (!v)
+        return nomem_at(r, line);
+    r->values = v;
+    uint8_t *f = realloc(r->filled, cap);
+    if (!f)
+        return nomem_at(r, line);
+    r->filled = f;
+    r->valuescap = cap;
     return 0;
 }
 
-static int process_row(reader *r)
+/* Writes the aggregated step being built into the current item, after
+ * filling the gap before it (as build_series does, same order). */
+static int stream_flush_step(reader *r, long line)
 {
-    if (r->nfields != r->ncols) {
-        size_t col = r->nfields > r->ncols ? r->ncols : r->nfields;
-        return r->status = hc_error_set_at(
-                   r->err, HC_ERR_INVALID_INPUT, r->path, r->row_line, (long)col + 1,
-                   "expected %zu fields, got %zu", r->ncols, r->nfields);
+    const hc_dataset_options *o = r->opts;
+    item_rec *it = &r->items[r->cur];
+    size_t pos = (size_t)(r->step - it->start);
+    int rc = arena_reserve(r, (uint64_t)it->off + pos + 1, line);
+    if (rc)
+        return rc;
+    double acc = r->acc;
+    if (o->aggregation == HC_AGG_AVG)
+        acc /= (double)r->nobs;
+    if (pos > it->len)
+        fill_range(r->values, r->filled, it->off + it->len, it->off + pos,
+                   fill_value(&o->middlefill, &r->w));
+    r->values[it->off + pos] = acc;
+    r->filled[it->off + pos] = 0;
+    window_push(&r->w, acc);
+    it->len = pos + 1;
+    r->nvalues = it->off + it->len;
+    r->in_step = 0;
+    return 0;
+}
+
+/* The current item's rows are over: its last step is written, its
+ * backfill value fixed, and its tail filled up to the latest step seen so
+ * far (the dataset's end can only be later; build_stream adds the rest). */
+static int stream_close(reader *r, long line)
+{
+    if (r->cur == SIZE_MAX)
+        return 0;
+    item_rec *it = &r->items[r->cur];
+    if (r->in_step) {
+        int rc = stream_flush_step(r, line);
+        if (rc)
+            return rc;
     }
-    if (r->header_pending) {
-        r->header_pending = 0;
+    if (it->observed) {
+        it->backfill = fill_value(&r->opts->backfill, &r->w);
+        int64_t end = hc_step_of(r->opts->freq, r->max_ts);
+        size_t want = (size_t)(end - it->start) + 1;
+        if (want > it->len) {
+            int rc = arena_reserve(r, (uint64_t)it->off + want, line);
+            if (rc)
+                return rc;
+            fill_range(r->values, r->filled, it->off + it->len, it->off + want,
+                       it->backfill);
+            it->len = want;
+            r->nvalues = it->off + it->len;
+        }
+    }
+    r->cur = SIZE_MAX;
+    return 0;
+}
+
+static int stream_row(reader *r, size_t item, int is_new, const scan_row *row,
+                      long line)
+{
+    const hc_dataset_options *o = r->opts;
+    if (item != r->cur) {
+        if (!is_new)
+            return STOP_RESTART; /* its rows are not together */
+        int rc = stream_close(r, line);
+        if (rc)
+            return rc;
+        r->cur = item;
+        r->in_step = 0;
+        r->w.n = r->w.next = 0;
+    } else if (row->ts < r->last_ts) {
+        return STOP_RESTART; /* not in time order */
+    }
+    int64_t step = hc_step_of(o->freq, row->ts);
+    if (o->aggregation == HC_AGG_NONE && item == r->cur && !is_new &&
+        step == r->last_step)
+        return STOP_RESTART; /* the rows mode names the row and its line */
+    r->last_ts = row->ts;
+    r->last_step = step;
+    if (row->ts > r->max_ts || r->data_rows == 1)
+        r->max_ts = row->ts;
+    if (row->missing)
+        return 0;
+    item_rec *it = &r->items[item];
+    if (!it->observed) {
+        it->observed = 1;
+        it->first_obs_ts = row->ts;
+        it->start = step;
+        it->off = r->nvalues;
+        it->len = 0;
+    }
+    double x = row->value;
+    if (r->in_step && step == r->step) {
+        switch (o->aggregation) {
+        case HC_AGG_SUM:
+        case HC_AGG_AVG: r->acc += x; break;
+        case HC_AGG_MIN: r->acc = x < r->acc ? x : r->acc; break;
+        case HC_AGG_MAX: r->acc = x > r->acc ? x : r->acc; break;
+        default: break; /* first: the earliest row stays */
+        }
+        r->nobs++;
         return 0;
     }
-    if (r->locating) {
-        if (r->data_rows++ == r->locate_row) {
-            r->located_line = r->row_line;
-            r->stop = 1;
-        }
-        return 0;
+    if (r->in_step) {
+        int rc = stream_flush_step(r, line);
+        if (rc)
+            return rc;
     }
-    r->data_rows++;
-    int64_t ts = 0;
-    double value = 0.0;
-    int missing = 0;
-    r->keybuflen = 0;
-    for (size_t c = 0; c < r->ncols; c++) {
-        const char *s = r->rowbuf + r->fields[c].off;
-        size_t n = r->fields[c].len;
-        double scratch;
-        int rc;
-        switch (r->role[c]) {
-        case ROLE_ITEM:
-            if (n == 0)
-                return row_error(r, c, "item_id is empty");
-            /* fall through */
-        case ROLE_DIM:
-            if (memchr(s, '\0', n))
-                return row_error(r, c, "'%.*s%s' contains a NUL byte", show_len(n),
-                                 s, show_tail(n));
-            break;
-        case ROLE_TS: {
-            size_t bad = 0;
-            if (hc_parse_timestamp(s, n, r->opts->ts_format, &ts, &bad) != 0)
-                return row_error(r, c,
-                                 "'%.*s%s' is not a timestamp in the format %s (bad character at position %zu)",
-                                 show_len(n), s, show_tail(n), r->ts_expect, bad + 1);
-            break;
-        }
-        case ROLE_TARGET:
-            rc = number_field(r, c, r->target_integer, &value);
-            if (rc < 0)
-                return rc;
-            missing = rc == 1 || isnan(value);
-            break;
-        case ROLE_NUMBER:
-        case ROLE_INTEGER:
-            rc = number_field(r, c, r->role[c] == ROLE_INTEGER, &scratch);
-            if (rc < 0)
-                return rc;
-            break;
-        default:
-            break;
-        }
-    }
-    /* The key: item_id, then the dimensions in their chosen order. */
-    size_t need = r->fields[r->col_item].len + 1;
-    for (size_t c = 0; c < r->ncols; c++)
-        if (r->role[c] == ROLE_DIM)
-            need += r->fields[c].len + 1;
-    if (grow((void **)&r->keybuf, &r->keybufcap, need, 1))
-        return nomem(r);
-    char *k = r->keybuf;
-    memcpy(k, r->rowbuf + r->fields[r->col_item].off, r->fields[r->col_item].len + 1);
-    k += r->fields[r->col_item].len + 1;
-    for (size_t d = 0; d < r->ndims; d++) {
-        for (size_t c = 0; c < r->ncols; c++) {
-            if (r->role[c] == ROLE_DIM && r->dim_of_col[c] == d) {
-                memcpy(k, r->rowbuf + r->fields[c].off, r->fields[c].len + 1);
-                k += r->fields[c].len + 1;
-                break;
-            }
-        }
-    }
-    r->keybuflen = need;
+    r->in_step = 1;
+    r->step = step;
+    r->acc = x;
+    r->nobs = 1;
+    return 0;
+}
+
+/* ---- consuming parsed blocks ---------------------------------------------------- */
+
+static int consume(void *ctx, const scan_block *b, uint64_t first_line)
+{
+    reader *r = ctx;
+    uint32_t prev_key = UINT32_MAX;
     size_t item = 0;
-    if (find_item(r, &item))
-        return r->status;
-    if (r->nrows >= UINT32_MAX)
-        return r->status = hc_error_set_at(r->err, HC_ERR_LIMIT, r->path, r->row_line, 0,
-                                           "more than %u data rows", UINT32_MAX);
-    if (grow((void **)&r->rows, &r->rowscap, r->nrows + 1, sizeof *r->rows))
-        return nomem(r);
-    row_rec *row = &r->rows[r->nrows++];
-    row->ts = ts;
-    row->value = missing ? 0.0 : value;
-    row->item = (uint32_t)item;
-    row->missing = (uint32_t)missing;
-    return 0;
-}
-
-/* ---- libcsv callbacks ------------------------------------------------------ */
-
-static void on_field(void *data, size_t len, void *ctx)
-{
-    reader *r = ctx;
-    if (r->status || r->stop)
-        return;
-    if (r->nfields == 0) {
-        if (r->pending_cr) {
-            r->line++;
-            r->pending_cr = 0;
-        }
-        r->row_line = r->line;
-        r->rowlen = 0;
-    }
-    if (r->nfields < r->ncols) {
-        if (grow((void **)&r->rowbuf, &r->rowcap, r->rowlen + len + 1, 1)) {
-            nomem(r);
-            return;
-        }
-        if (len)
-            memcpy(r->rowbuf + r->rowlen, data, len);
-        r->rowbuf[r->rowlen + len] = '\0';
-        r->fields[r->nfields].off = r->rowlen;
-        r->fields[r->nfields].len = len;
-        r->rowlen += len + 1;
-    }
-    /* Only a quoted field can hold a line break; count it so later rows
-     * keep their physical line numbers. Timestamp and number fields are
-     * skipped: a line break makes them invalid, and the error stops the
-     * read at this row, whose line is already known. */
-    int may_break = r->header_pending || r->nfields >= r->ncols ||
-                    r->role[r->nfields] == ROLE_ITEM || r->role[r->nfields] == ROLE_DIM ||
-                    r->role[r->nfields] == ROLE_IGNORE;
-    r->nfields++;
-    if (len && may_break && memchr(data, '\n', len)) {
-        const char *p = data, *end = p + len;
-        while ((p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
-            r->line++;
-            p++;
-        }
-    }
-}
-
-static void on_row_end(int c, void *ctx)
-{
-    reader *r = ctx;
-    if (r->status || r->stop)
-        return;
-    if (r->nfields > 0) {
-        process_row(r);
-        r->nfields = 0;
-    }
-    /* CSV_REPALL_NL reports every CR and LF, so CRLF arrives as a row end
-     * followed by an empty row: count it once. */
-    if (c == '\r') {
-        if (r->pending_cr)
-            r->line++;
-        r->pending_cr = 1;
-    } else if (c == '\n') {
-        r->pending_cr = 0;
-        r->line++;
-    }
-}
-
-/* Space trimming would make " 12" a number; fields are taken verbatim. */
-static int never_space(unsigned char c)
-{
-    (void)c;
-    return 0;
-}
-
-/* gzerror's text starts with "PATH: ", which our messages already say. */
-static const char *zlib_reason(const char *zmsg, const char *path)
-{
-    size_t n = strlen(path);
-    if (zmsg && strncmp(zmsg, path, n) == 0 && zmsg[n] == ':' && zmsg[n + 1] == ' ')
-        return zmsg + n + 2;
-    return zmsg ? zmsg : "unknown zlib error";
-}
-
-/* ---- the scan -------------------------------------------------------------- */
-
-static int scan(reader *r)
-{
-    struct csv_parser parser;
-    int parser_ready = 0;
-    gzFile gz = NULL;
-    char *buf = NULL;
-    int rc = 0;
-
-    r->line = 1;
-    r->pending_cr = 0;
-    r->nfields = 0;
-    r->data_rows = 0;
-    r->header_pending = r->opts->header != 0;
-
-    errno = 0;
-    gz = gzopen(r->path, "rb");
-    if (!gz) {
-        rc = r->status = hc_error_set_at(r->err, HC_ERR_IO, r->path, 0, 0,
-                                         "cannot open: %s",
-                                         errno ? strerror(errno) : "out of memory");
-        goto done;
-    }
-    gzbuffer(gz, 1u << 17);
-    if (!(buf = malloc(READ_CHUNK))) {
-        rc = nomem(r);
-        goto done;
-    }
-    if (csv_init(&parser, CSV_STRICT | CSV_STRICT_FINI | CSV_REPALL_NL) != 0) {
-        rc = nomem(r);
-        goto done;
-    }
-    parser_ready = 1;
-    csv_set_space_func(&parser, never_space);
-    csv_set_blk_size(&parser, 4096);
-
-    for (int first = 1;; first = 0) {
-        int n = gzread(gz, buf, READ_CHUNK);
-        if (n < 0) {
-            int zerr;
-            const char *zmsg = gzerror(gz, &zerr);
-            if (zerr == Z_ERRNO)
-                rc = r->status = hc_error_set_at(r->err, HC_ERR_IO, r->path, 0, 0,
-                                                 "cannot read: %s", strerror(errno));
-            else if (zerr == Z_MEM_ERROR)
-                rc = nomem(r);
-            else
-                rc = r->status = hc_error_set_at(r->err, HC_ERR_INVALID_INPUT, r->path,
-                                                 0, 0, "corrupt gzip data (%s)",
-                                                 zlib_reason(zmsg, r->path));
-            goto done;
-        }
-        if (n == 0) {
-            int zerr;
-            const char *zmsg = gzerror(gz, &zerr);
-            if (zerr != Z_OK) {
-                rc = r->status = hc_error_set_at(r->err, HC_ERR_INVALID_INPUT, r->path,
-                                                 0, 0, "truncated gzip file (%s)",
-                                                 zlib_reason(zmsg, r->path));
-                goto done;
+    int is_new = 0;
+    for (size_t i = 0; i < b->nrows; i++) {
+        const scan_row *row = &b->rows[i];
+        long line = (long)(first_line + row->line);
+        if (r->mode == MODE_LOCATE) {
+            if (r->data_rows++ == r->locate_row) {
+                r->located_line = line;
+                return STOP_LOCATED;
             }
-            break;
+            continue;
         }
-        /* A UTF-8 byte order mark is not part of the first field. */
-        size_t skip = first && n >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
-        size_t used = skip + csv_parse(&parser, buf + skip, (size_t)n - skip,
-                                       on_field, on_row_end, r);
-        if (r->status) {
-            rc = r->status;
-            goto done;
+        r->data_rows++;
+        if (row->key != prev_key) {
+            const scan_key *k = &b->keys[row->key];
+            int rc = find_item(r, b->arena + k->off, k->len, k->hash, line, &item,
+                               &is_new);
+            if (rc)
+                return rc;
+            prev_key = row->key;
+        } else {
+            is_new = 0;
         }
-        if (r->stop)
-            goto done;
-        if (used != (size_t)n) {
-            long line = r->nfields ? r->row_line : r->line + r->pending_cr;
-            int cerr = csv_error(&parser);
-            if (cerr == CSV_ENOMEM)
-                rc = nomem(r);
-            else if (cerr == CSV_ETOOBIG)
-                rc = r->status = hc_error_set_at(r->err, HC_ERR_LIMIT, r->path, line,
-                                                 (long)r->nfields + 1, "field too large");
-            else
-                rc = r->status = hc_error_set_at(
-                    r->err, HC_ERR_INVALID_INPUT, r->path, line, (long)r->nfields + 1,
-                    "malformed CSV: a quote inside an unquoted field or text after a closing quote (put the field in quotes and double the quotes inside it)");
-            goto done;
+        if (r->mode == MODE_STREAM) {
+            int rc = stream_row(r, item, is_new, row, line);
+            if (rc)
+                return rc;
+            continue;
         }
+        if (r->nrows >= UINT32_MAX)
+            return hc_error_set_at(r->err, HC_ERR_LIMIT, r->path, line, 0,
+                                   "more than %u data rows", UINT32_MAX);
+        if (grow((void **)&r->rows, &r->rowscap, r->nrows + 1, sizeof *r->rows))
+            return nomem_at(r, line);
+        row_rec *rec = &r->rows[r->nrows++];
+        rec->ts = row->ts;
+        rec->value = row->value;
+        rec->item = (uint32_t)item;
+        rec->missing = row->missing;
     }
-    if (csv_fini(&parser, on_field, on_row_end, r) != 0) {
-        long line = r->nfields ? r->row_line : r->line + r->pending_cr;
-        rc = r->status = hc_error_set_at(r->err, HC_ERR_INVALID_INPUT, r->path, line,
-                                         (long)r->nfields + 1,
-                                         "malformed CSV: a quoted field is not closed before the end of the file");
-        goto done;
-    }
-    rc = r->status;
-done:
-    if (parser_ready)
-        csv_free(&parser);
-    if (gz) {
-        int zc = gzclose_r(gz);
-        if (rc == 0 && !r->stop && zc != Z_OK)
-            rc = r->status = hc_error_set_at(r->err, zc == Z_ERRNO ? HC_ERR_IO : HC_ERR_INVALID_INPUT,
-                                             r->path, 0, 0, "truncated or unreadable gzip file");
-    }
-    free(buf);
-    return rc;
+    return 0;
 }
 
 /* The line where data row `index` (0-based, file order) starts. */
@@ -717,19 +606,13 @@ static long locate_line(const reader *orig, size_t index)
     r.opts = orig->opts;
     r.path = orig->path;
     r.err = &scratch;
-    r.ncols = orig->ncols;
-    r.role = orig->role; /* borrowed */
-    r.fields = calloc(orig->ncols, sizeof *r.fields);
-    r.locating = 1;
+    r.mode = MODE_LOCATE;
     r.locate_row = index;
-    if (r.fields)
-        scan(&r);
-    free(r.fields);
-    free(r.rowbuf);
+    scan_file(orig->path, &orig->sc, 1, consume, &r, &scratch);
     return r.located_line;
 }
 
-/* ---- building the series ----------------------------------------------------- */
+/* ---- building the series: rows mode --------------------------------------------- */
 
 static int row_ts_less(const row_rec *a, const row_rec *b)
 {
@@ -767,72 +650,6 @@ static void sort_rows(row_rec *a, row_rec *tmp, size_t n)
         a[k++] = tmp[i++];
 }
 
-/* The last HC_FILL_WINDOW observed values, oldest first once wrapped. */
-typedef struct window {
-    double v[HC_FILL_WINDOW];
-    size_t n, next;
-} window;
-
-static void window_push(window *w, double x)
-{
-    w->v[w->next] = x;
-    w->next = (w->next + 1) % HC_FILL_WINDOW;
-    if (w->n < HC_FILL_WINDOW)
-        w->n++;
-}
-
-static int cmp_double(const void *pa, const void *pb)
-{
-    double a = *(const double *)pa, b = *(const double *)pb;
-    return (a > b) - (a < b);
-}
-
-static double fill_value(const hc_fill_rule *rule, const window *w)
-{
-    switch (rule->method) {
-    case HC_FILL_NAN: return NAN;
-    case HC_FILL_VALUE: return rule->value;
-    case HC_FILL_ZERO: return 0.0;
-    default: break;
-    }
-    if (w->n == 0)
-        return 0.0;
-    double chrono[HC_FILL_WINDOW];
-    size_t first = w->n < HC_FILL_WINDOW ? 0 : w->next;
-    for (size_t i = 0; i < w->n; i++)
-        chrono[i] = w->v[(first + i) % HC_FILL_WINDOW];
-    double acc = w->v[first]; /* == chrono[0] */
-    switch (rule->method) {
-    case HC_FILL_MEAN:
-        for (size_t i = 1; i < w->n; i++)
-            acc += chrono[i];
-        return acc / (double)w->n;
-    case HC_FILL_MIN:
-        for (size_t i = 1; i < w->n; i++)
-            acc = chrono[i] < acc ? chrono[i] : acc;
-        return acc;
-    case HC_FILL_MAX:
-        for (size_t i = 1; i < w->n; i++)
-            acc = chrono[i] > acc ? chrono[i] : acc;
-        return acc;
-    case HC_FILL_MEDIAN:
-        qsort(chrono, w->n, sizeof *chrono, cmp_double);
-        if (w->n % 2)
-            return chrono[w->n / 2];
-        return 0.5 * chrono[w->n / 2 - 1] + 0.5 * chrono[w->n / 2];
-    default:
-        return 0.0;
-    }
-}
-
-static void fill_range(hc_dataset *ds, size_t from, size_t to, double v)
-{
-    for (size_t i = from; i < to; i++) {
-        ds->values[i] = v;
-        ds->filled[i] = 1;
-    }
-}
-
 typedef struct item_order {
     const char *key;
     size_t len;
@@ -843,6 +660,54 @@ static int item_order_compare(const void *pa, const void *pb)
 {
     const item_order *a = pa, *b = pb;
     return ds_key_compare(a->key, a->len, b->key, b->len);
+}
+
+/* The key arena becomes the dataset's string pool; the dimension names
+ * follow the keys in it. */
+static int adopt_keys(reader *r, hc_dataset *ds)
+{
+    const hc_dataset_options *o = r->opts;
+    size_t names_len = 0;
+    for (size_t c = 0; c < r->ncols; c++)
+        if (r->role[c] == ROLE_DIM)
+            names_len += strlen(o->attribute_names[c]) + 1;
+    if (grow((void **)&r->keys, &r->keyscap, r->keyslen + names_len + 1, 1))
+        return hc_error_set(r->err, HC_ERR_NOMEM,
+                            "%s: out of memory building the series", r->path);
+    size_t names_off = r->keyslen;
+    for (size_t d = 0, p = names_off; d < r->ndims; d++) {
+        for (size_t c = 0; c < r->ncols; c++) {
+            if (r->role[c] == ROLE_DIM && r->dim_of_col[c] == d) {
+                size_t n = strlen(o->attribute_names[c]) + 1;
+                memcpy(r->keys + p, o->attribute_names[c], n);
+                p += n;
+            }
+        }
+    }
+    char *pool = r->keys;
+    ds_adopt_pool(ds, pool, r->keyscap);
+    r->keys = NULL;
+    r->keyscap = 0;
+    for (size_t d = 0, p = names_off; d < r->ndims; d++) {
+        ds->dim_names[d] = pool + p;
+        p += strlen(pool + p) + 1;
+    }
+    return 0;
+}
+
+/* Points series k's item_id and dimensions at item it's key in the pool
+ * (after adopt_keys). */
+static void set_series(const reader *r, hc_dataset *ds, size_t k, const item_rec *it)
+{
+    const ds_internal *in = ds->internal;
+    hc_series *s = &ds->series[k];
+    const char *key = in->pool + it->key_off;
+    s->item_id = key;
+    key += strlen(key) + 1;
+    for (size_t d = 0; d < r->ndims; d++) {
+        ((const char **)s->dims)[d] = key;
+        key += strlen(key) + 1;
+    }
 }
 
 /* Aggregates and fills one item (rows sorted by timestamp) into series s. */
@@ -884,7 +749,7 @@ static int build_series(reader *r, hc_dataset *ds, const hc_series *s,
         if (o->aggregation == HC_AGG_NONE && j - i > 1) {
             char when[32];
             hc_format_ts_plain(when, hc_step_start(o->freq, step));
-            return r->status = hc_error_set_at(
+            return hc_error_set_at(
                        r->err, HC_ERR_INVALID_INPUT, r->path,
                        locate_line(r, second_row), (long)r->col_ts + 1,
                        "item '%s' has a second row in the %s step starting %s (aggregation none allows one row per step)",
@@ -896,18 +761,18 @@ static int build_series(reader *r, hc_dataset *ds, const hc_series *s,
         if (o->aggregation == HC_AGG_AVG)
             acc /= (double)nobs;
         if (step > next)
-            fill_range(ds, base + (size_t)(next - s->start), base + (size_t)(step - s->start),
+            fill_range(ds->values, ds->filled, base + (size_t)(next - s->start), base + (size_t)(step - s->start),
                        fill_value(&o->middlefill, &w));
         ds->values[base + (size_t)(step - s->start)] = acc;
         window_push(&w, acc);
         next = step + 1;
     }
-    fill_range(ds, base + (size_t)(next - s->start), base + s->length,
+    fill_range(ds->values, ds->filled, base + (size_t)(next - s->start), base + s->length,
                fill_value(&o->backfill, &w));
     return 0;
 }
 
-static int build(reader *r, hc_dataset **out)
+static int build_rows(reader *r, hc_dataset **out)
 {
     const hc_dataset_options *o = r->opts;
     hc_dataset *ds = NULL;
@@ -990,30 +855,9 @@ static int build(reader *r, hc_dataset **out)
     rc = ds_create(&ds, o->freq, r->ndims, nkept, (size_t)nvalues, r->err);
     if (rc)
         goto done;
-    /* The key arena becomes the string pool; the dimension names follow. */
-    size_t names_len = 0;
-    for (size_t c = 0; c < r->ncols; c++)
-        if (r->role[c] == ROLE_DIM)
-            names_len += strlen(o->attribute_names[c]) + 1;
-    if (grow((void **)&r->keys, &r->keyscap, r->keyslen + names_len + 1, 1))
-        goto nomem;
-    size_t names_off = r->keyslen;
-    for (size_t d = 0, p = names_off; d < r->ndims; d++) {
-        for (size_t c = 0; c < r->ncols; c++) {
-            if (r->role[c] == ROLE_DIM && r->dim_of_col[c] == d) {
-                size_t n = strlen(o->attribute_names[c]) + 1;
-                memcpy(r->keys + p, o->attribute_names[c], n);
-                p += n;
-            }
-        }
-    }
-    char *pool = r->keys;
-    ds_adopt_pool(ds, pool, r->keyscap);
-    r->keys = NULL;
-    for (size_t d = 0, p = names_off; d < r->ndims; d++) {
-        ds->dim_names[d] = pool + p;
-        p += strlen(pool + p) + 1;
-    }
+    rc = adopt_keys(r, ds);
+    if (rc)
+        goto done;
     ds->end_step = end;
     ds->nrows_read = r->data_rows;
 
@@ -1021,13 +865,7 @@ static int build(reader *r, hc_dataset **out)
     for (size_t k = 0; k < nkept; k++) {
         const item_rec *it = &r->items[order[k].item];
         hc_series *s = &ds->series[k];
-        const char *key = pool + it->key_off;
-        s->item_id = key;
-        key += strlen(key) + 1;
-        for (size_t d = 0; d < r->ndims; d++) {
-            ((const char **)s->dims)[d] = key;
-            key += strlen(key) + 1;
-        }
+        set_series(r, ds, k, it);
         s->start = hc_step_of(o->freq, it->first_obs_ts);
         s->length = (size_t)(end - s->start) + 1;
         s->offset = offset;
@@ -1064,6 +902,137 @@ done:
     return rc;
 }
 
+/* ---- building the series: streaming mode ------------------------------------------ */
+
+static int build_stream(reader *r, hc_dataset **out)
+{
+    const hc_dataset_options *o = r->opts;
+    hc_dataset *ds = NULL;
+    item_order *order = NULL;
+    size_t *new_off = NULL;
+    int rc = stream_close(r, 0);
+    if (rc)
+        return rc; /* STOP_RESTART: past the dense limit */
+    if (r->data_rows == 0)
+        return hc_error_set_at(r->err, HC_ERR_INVALID_INPUT, r->path, 0, 0,
+                               "has no data rows");
+    int64_t end = hc_step_of(o->freq, r->max_ts);
+    size_t nkept = 0;
+    for (size_t i = 0; i < r->nitems; i++)
+        nkept += r->items[i].observed != 0;
+    if (nkept == 0)
+        return hc_error_set_at(r->err, HC_ERR_INVALID_INPUT, r->path, 0, 0,
+                               "has no target values: every target_value is empty");
+    if (!(order = malloc(nkept * sizeof *order)) ||
+        !(new_off = malloc(r->nitems * sizeof *new_off)))
+        goto nomem;
+
+    /* Final lengths run to the dataset's end; offsets follow the arena's
+     * order, which is the items' order (their rows are together). The same
+     * limit check, in the same order, as the rows mode. */
+    uint64_t nvalues = 0;
+    for (size_t i = 0, k = 0; i < r->nitems; i++) {
+        const item_rec *it = &r->items[i];
+        if (!it->observed)
+            continue;
+        order[k].key = r->keys + it->key_off;
+        order[k].len = it->key_len;
+        order[k].item = i;
+        k++;
+        new_off[i] = (size_t)nvalues;
+        nvalues += (uint64_t)(end - it->start) + 1;
+        if (nvalues > MAX_DENSE_VALUES) {
+            char a[32], b[32];
+            hc_format_ts_plain(a, it->first_obs_ts);
+            hc_format_ts_plain(b, r->max_ts);
+            rc = hc_error_set_at(r->err, HC_ERR_LIMIT, r->path, 0, 0,
+                                 "the dense series would hold more than %llu values (item '%s' starts %s, the data ends %s at frequency %s)",
+                                 (unsigned long long)MAX_DENSE_VALUES, order[k - 1].key,
+                                 a, b, hc_freq_name(o->freq));
+            goto done;
+        }
+    }
+    /* Items that ended before the dataset's end get the rest of their
+     * backfilled tail; everything after them moves up to make room. From
+     * the last item back, so nothing is overwritten before it is moved. */
+    rc = arena_reserve(r, nvalues, 0);
+    if (rc)
+        goto done;
+    for (size_t i = r->nitems; i-- > 0;) {
+        item_rec *it = &r->items[i];
+        if (!it->observed)
+            continue;
+        size_t want = (size_t)(end - it->start) + 1;
+        if (new_off[i] != it->off) {
+            memmove(r->values + new_off[i], r->values + it->off, it->len * sizeof(double));
+            memmove(r->filled + new_off[i], r->filled + it->off, it->len);
+            it->off = new_off[i];
+        }
+        fill_range(r->values, r->filled, it->off + it->len, it->off + want,
+                   it->backfill);
+        it->len = want;
+    }
+    qsort(order, nkept, sizeof *order, item_order_compare);
+
+    rc = ds_create(&ds, o->freq, r->ndims, nkept, 0, r->err);
+    if (rc)
+        goto done;
+    ds->nvalues = (size_t)nvalues;
+    ds->values = r->values;
+    ds->filled = r->filled;
+    r->values = NULL;
+    r->filled = NULL;
+    r->valuescap = 0;
+    rc = adopt_keys(r, ds);
+    if (rc)
+        goto done;
+    for (size_t k = 0; k < nkept; k++) {
+        const item_rec *it = &r->items[order[k].item];
+        set_series(r, ds, k, it);
+        ds->series[k].start = it->start;
+        ds->series[k].length = it->len;
+        ds->series[k].offset = it->off;
+        if (k == 0 || it->start < ds->first_step)
+            ds->first_step = it->start;
+    }
+    ds->end_step = end;
+    ds->nrows_read = r->data_rows;
+    *out = ds;
+    ds = NULL;
+    goto done;
+nomem:
+    rc = hc_error_set(r->err, HC_ERR_NOMEM, "%s: out of memory building the series",
+                      r->path);
+done:
+    hc_dataset_free(ds);
+    free(order);
+    free(new_off);
+    return rc;
+}
+
+static void reset_items(reader *r)
+{
+    free(r->items);
+    free(r->table);
+    free(r->keys);
+    free(r->rows);
+    free(r->values);
+    free(r->filled);
+    r->items = NULL;
+    r->table = NULL;
+    r->keys = NULL;
+    r->rows = NULL;
+    r->values = NULL;
+    r->filled = NULL;
+    r->nitems = r->itemscap = r->tablecap = r->keyslen = r->keyscap = 0;
+    r->nrows = r->rowscap = r->nvalues = r->valuescap = 0;
+    r->have_last = 0;
+    r->data_rows = 0;
+    r->max_ts = 0;
+    r->cur = SIZE_MAX;
+    r->in_step = 0;
+}
+
 int hc_dataset_read(hc_dataset **out, const hc_dataset_options *opts,
                     hc_error *err)
 {
@@ -1077,22 +1046,38 @@ int hc_dataset_read(hc_dataset **out, const hc_dataset_options *opts,
     r.opts = opts;
     r.path = opts->path;
     r.err = err;
+    r.cur = SIZE_MAX;
     rc = setup_schema(&r);
     if (rc)
         goto done;
-    rc = scan(&r);
-    if (rc)
-        goto done;
-    rc = build(&r, out);
+    r.sc.ncols = r.ncols;
+    r.sc.role = r.role;
+    r.sc.dim_of_col = r.dim_of_col;
+    r.sc.ndims = r.ndims;
+    r.sc.col_item = r.col_item;
+    r.sc.col_ts = r.col_ts;
+    r.sc.col_target = r.col_target;
+    r.sc.target_integer = r.target_integer;
+    r.sc.ts_format = opts->ts_format;
+    r.sc.ts_expect = r.ts_expect;
+    r.sc.header = opts->header != 0;
+
+    r.mode = MODE_STREAM;
+    rc = scan_file(r.path, &r.sc, opts->threads, consume, &r, err);
+    if (rc == 0)
+        rc = build_stream(&r, out);
+    if (rc == STOP_RESTART) {
+        reset_items(&r);
+        r.mode = MODE_ROWS;
+        rc = scan_file(r.path, &r.sc, opts->threads, consume, &r, err);
+        if (rc == 0)
+            rc = build_rows(&r, out);
+    }
+    if (rc > 0)
+        rc = hc_error_set(err, HC_ERR_INTERNAL, "%s: the reader stopped early", r.path);
 done:
     free(r.role);
     free(r.dim_of_col);
-    free(r.fields);
-    free(r.rowbuf);
-    free(r.rows);
-    free(r.items);
-    free(r.table);
-    free(r.keys);
-    free(r.keybuf);
+    reset_items(&r);
     return rc;
 }

@@ -27,11 +27,20 @@
 
 #include "dataset/dataset_internal.h"
 #include "hindcast/dataset.h"
+#include "hindcast/parallel.h"
 
 #define SNAP_MAGIC "HCDATA01"
 #define SNAP_VERSION 1u
 #define SNAP_HEADER 24u
 #define IO_BUF (1u << 16)
+
+/* Doubles are stored as their bits, little-endian: on such a host the
+ * in-memory array is already the file's bytes and moves in bulk. */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define HOST_LITTLE_ENDIAN 1
+#else
+#define HOST_LITTLE_ENDIAN 0
+#endif
 
 /* ---- writing ----------------------------------------------------------- */
 
@@ -95,7 +104,193 @@ static uint64_t str_size(const char *s)
     return 4 + (uint64_t)strlen(s);
 }
 
+/* ---- the bulk regions, in parallel chunks ----------------------------------
+ *
+ * The values and the filled flags are almost all of a snapshot. They move
+ * in chunks of about CHUNK bytes at known file offsets (pwrite/pread), on
+ * any number of threads, each chunk with its own CRC-32; the CRCs are then
+ * joined in file order with crc32_combine, so the file and its checksum
+ * are the same for any thread count. */
+#define CHUNK ((size_t)8 << 20)
+
+typedef struct bulk {
+    const hc_dataset *ds; /* save: the dataset, series in key order */
+    double *values;       /* load: the arrays being filled */
+    uint8_t *filled;
+    int fd;
+    uint64_t values_off;  /* file offset of the first value */
+    uint64_t filled_off;
+    size_t nvalues;
+    /* save: values chunk c covers series [vfirst[c], vfirst[c+1]), starting
+     * at value index vpos[c]; flag chunks likewise with ffirst/fpos. load:
+     * chunk c covers bytes [c*CHUNK, ...) of its region. Values chunks come
+     * first in the chunk numbering, then flag chunks. */
+    size_t *vfirst, *ffirst;
+    uint64_t *vpos, *fpos;
+    size_t nvchunks, nfchunks;
+    uLong *crc;           /* per chunk, values chunks first */
+    uint64_t *len;
+    int *status;          /* 0, or the errno of a failed I/O call */
+    unsigned char *bad;   /* load: the chunk holds a flag other than 0 or 1 */
+} bulk;
+
+static int pwrite_all(int fd, const void *data, size_t n, uint64_t off)
+{
+    const char *p = data;
+    while (n) {
+        ssize_t k = pwrite(fd, p, n, (off_t)off);
+        if (k < 0) {
+            if (errno == EINTR)
+                continue;
+            return errno;
+        }
+        if (k == 0)
+            return ENOSPC;
+        p += k;
+        n -= (size_t)k;
+        off += (uint64_t)k;
+    }
+    return 0;
+}
+
+/* 0, errno, or -1 for a file shorter than expected. */
+static int pread_all(int fd, void *data, size_t n, uint64_t off)
+{
+    char *p = data;
+    while (n) {
+        ssize_t k = pread(fd, p, n, (off_t)off);
+        if (k < 0) {
+            if (errno == EINTR)
+                continue;
+            return errno;
+        }
+        if (k == 0)
+            return -1;
+        p += k;
+        n -= (size_t)k;
+        off += (uint64_t)k;
+    }
+    return 0;
+}
+
+static uLong crc_of(uLong crc, const void *p, size_t n)
+{
+    const unsigned char *b = p;
+    while (n) {
+        uInt k = n > (1u << 30) ? (1u << 30) : (uInt)n;
+        crc = crc32(crc, b, k);
+        b += k;
+        n -= k;
+    }
+    return crc;
+}
+
+static void to_file_order(unsigned char *bytes, size_t nvalues)
+{
+    if (HOST_LITTLE_ENDIAN)
+        return;
+    for (size_t i = 0; i < nvalues; i++) {
+        unsigned char *b = bytes + 8 * i;
+        for (int k = 0; k < 4; k++) {
+            unsigned char t = b[k];
+            b[k] = b[7 - k];
+            b[7 - k] = t;
+        }
+    }
+}
+
+/* Save chunk c: the values (or flags) of its series, gathered in key order
+ * into one buffer, written at their offset. */
+static int save_chunk(void *p, size_t c, int worker)
+{
+    bulk *b = p;
+    (void)worker;
+    int is_values = c < b->nvchunks;
+    size_t cc = is_values ? c : c - b->nvchunks;
+    const size_t *first = is_values ? b->vfirst : b->ffirst;
+    size_t s0 = first[cc], s1 = first[cc + 1];
+    size_t elem = is_values ? 8 : 1;
+    size_t n = 0;
+    for (size_t i = s0; i < s1; i++)
+        n += b->ds->series[i].length;
+    unsigned char *buf = malloc(n > 0 ? n * elem : 1);
+    if (!buf) {
+        b->status[c] = ENOMEM;
+        return 1;
+    }
+    size_t k = 0;
+    for (size_t i = s0; i < s1; i++) {
+        const hc_series *s = &b->ds->series[i];
+        if (is_values)
+            memcpy(buf + k, b->ds->values + s->offset, s->length * 8);
+        else
+            memcpy(buf + k, b->ds->filled + s->offset, s->length);
+        k += s->length * elem;
+    }
+    if (is_values)
+        to_file_order(buf, n);
+    uint64_t off = is_values ? b->values_off + b->vpos[cc] * 8 : b->filled_off + b->fpos[cc];
+    b->crc[c] = crc_of(crc32(0L, Z_NULL, 0), buf, k);
+    b->len[c] = k;
+    b->status[c] = pwrite_all(b->fd, buf, k, off);
+    free(buf);
+    return b->status[c] ? 1 : 0;
+}
+
+/* Load chunk c: bytes straight into the arrays, checked and summed. */
+static int load_chunk(void *p, size_t c, int worker)
+{
+    bulk *b = p;
+    (void)worker;
+    int is_values = c < b->nvchunks;
+    size_t cc = is_values ? c : c - b->nvchunks;
+    uint64_t total = is_values ? (uint64_t)b->nvalues * 8 : b->nvalues;
+    uint64_t start = (uint64_t)cc * CHUNK;
+    size_t n = (size_t)(total - start < CHUNK ? total - start : CHUNK);
+    unsigned char *dst = is_values ? (unsigned char *)b->values + start : b->filled + start;
+    b->status[c] = pread_all(b->fd, dst, n, (is_values ? b->values_off : b->filled_off) + start);
+    if (b->status[c])
+        return 1;
+    b->crc[c] = crc_of(crc32(0L, Z_NULL, 0), dst, n);
+    b->len[c] = n;
+    if (is_values) {
+        to_file_order(dst, n / 8); /* the same swap both ways */
+    } else {
+        for (size_t i = 0; i < n; i++)
+            if (dst[i] > 1)
+                b->bad[c] = 1;
+    }
+    return 0;
+}
+
+/* Splits the series into chunks of about CHUNK bytes (elem bytes a value):
+ * first[] gets the boundaries, pos[] each chunk's first value index. */
+static size_t split_series(const hc_dataset *ds, size_t elem, size_t *first,
+                           uint64_t *pos)
+{
+    size_t n = 0, acc = 0;
+    uint64_t at = 0;
+    first[0] = 0;
+    pos[0] = 0;
+    for (size_t i = 0; i < ds->nseries; i++) {
+        acc += ds->series[i].length * elem;
+        at += ds->series[i].length;
+        if (acc >= CHUNK || i + 1 == ds->nseries) {
+            first[++n] = i + 1;
+            pos[n] = at;
+            acc = 0;
+        }
+    }
+    return n;
+}
+
 int hc_dataset_save(const hc_dataset *ds, const char *path, hc_error *err)
+{
+    return hc_dataset_save_threads(ds, path, 1, err);
+}
+
+int hc_dataset_save_threads(const hc_dataset *ds, const char *path, int threads,
+                            hc_error *err)
 {
     char *tmp = NULL;
     wr *w = NULL;
@@ -143,28 +338,76 @@ int hc_dataset_save(const hc_dataset *ds, const char *path, hc_error *err)
     wr_u64(w, (uint64_t)ds->end_step);
     for (size_t d = 0; d < ds->ndims; d++)
         wr_str(w, ds->dim_names[d]);
+    /* Values go out in series (key) order whatever their order in memory
+     * (a read lays items out in file order), so the file is the same for
+     * the same data and a load gets them in key order. */
+    uint64_t off = 0;
     for (size_t i = 0; i < ds->nseries; i++) {
         const hc_series *s = &ds->series[i];
         wr_u64(w, (uint64_t)s->start);
         wr_u64(w, s->length);
-        wr_u64(w, s->offset);
+        wr_u64(w, off);
         wr_str(w, s->item_id);
         for (size_t d = 0; d < ds->ndims; d++)
             wr_str(w, s->dims[d]);
+        off += s->length;
     }
-    for (size_t i = 0; i < ds->nvalues; i++) {
-        uint64_t bits;
-        memcpy(&bits, &ds->values[i], 8);
-        wr_u64(w, bits);
-    }
-    wr_bytes(w, ds->filled, ds->nvalues);
+    /* The header and the table went through the buffer; the bulk regions
+     * follow at known offsets, then the CRC of everything before it. */
     wr_flush(w);
-    uLong crc = w->crc;
-    wr_u32(w, (uint32_t)crc);
-    /* The CRC's own bytes go out without being summed. */
-    if (!w->failed && fwrite(w->buf, 1, w->n, w->f) != w->n)
+    if (!w->failed && fflush(w->f) != 0)
         w->failed = 1;
-    w->n = 0;
+    if (!w->failed) {
+        uint64_t head = SNAP_HEADER + payload - (uint64_t)ds->nvalues * 9;
+        size_t maxchunks = 2 * (ds->nseries + 1);
+        bulk b;
+        memset(&b, 0, sizeof b);
+        b.ds = ds;
+        b.fd = fileno(w->f);
+        b.values_off = head;
+        b.filled_off = head + (uint64_t)ds->nvalues * 8;
+        b.vfirst = malloc((ds->nseries + 2) * sizeof *b.vfirst);
+        b.ffirst = malloc((ds->nseries + 2) * sizeof *b.ffirst);
+        b.vpos = malloc((ds->nseries + 2) * sizeof *b.vpos);
+        b.fpos = malloc((ds->nseries + 2) * sizeof *b.fpos);
+        b.crc = malloc(maxchunks * sizeof *b.crc);
+        b.len = malloc(maxchunks * sizeof *b.len);
+        b.status = calloc(maxchunks ? maxchunks : 1, sizeof *b.status);
+        if (!b.vfirst || !b.ffirst || !b.vpos || !b.fpos || !b.crc || !b.len ||
+            !b.status) {
+            errno = ENOMEM;
+            w->failed = 1;
+        } else {
+            b.nvchunks = ds->nseries ? split_series(ds, 8, b.vfirst, b.vpos) : 0;
+            b.nfchunks = ds->nseries ? split_series(ds, 1, b.ffirst, b.fpos) : 0;
+            if (hc_parallel_for(b.nvchunks + b.nfchunks, threads, save_chunk, &b) != 0) {
+                for (size_t c = 0; c < b.nvchunks + b.nfchunks; c++)
+                    if (b.status[c]) {
+                        errno = b.status[c];
+                        break;
+                    }
+                w->failed = 1;
+            } else {
+                for (size_t c = 0; c < b.nvchunks + b.nfchunks; c++)
+                    w->crc = crc32_combine(w->crc, b.crc[c], (z_off_t)b.len[c]);
+                unsigned char cb[4];
+                for (int i = 0; i < 4; i++)
+                    cb[i] = (unsigned char)(w->crc >> (8 * i));
+                int e = pwrite_all(b.fd, cb, 4, b.filled_off + ds->nvalues);
+                if (e) {
+                    errno = e;
+                    w->failed = 1;
+                }
+            }
+        }
+        free(b.vfirst);
+        free(b.ffirst);
+        free(b.vpos);
+        free(b.fpos);
+        free(b.crc);
+        free(b.len);
+        free(b.status);
+    }
     if (w->failed || fflush(w->f) != 0 || fsync(fileno(w->f)) != 0) {
         rc = hc_error_set(err, HC_ERR_IO, "cannot write %s: %s", tmp, strerror(errno));
         fclose(w->f);
@@ -284,6 +527,12 @@ static int rd_str(rd *r, char **pool, size_t *len, size_t *cap, size_t *off)
 
 int hc_dataset_load(hc_dataset **out, const char *path, hc_error *err)
 {
+    return hc_dataset_load_threads(out, path, 1, err);
+}
+
+int hc_dataset_load_threads(hc_dataset **out, const char *path, int threads,
+                            hc_error *err)
+{
     rd r = {NULL, 0, 0, 0};
     hc_dataset *ds = NULL;
     char *pool = NULL;
@@ -394,38 +643,64 @@ int hc_dataset_load(hc_dataset **out, const char *path, hc_error *err)
         why = "series do not cover the values";
         goto corrupt;
     }
-    unsigned char chunk[8 * 512];
-    for (size_t i = 0; i < nvalues;) {
-        size_t m = nvalues - i < 512 ? (size_t)(nvalues - i) : 512;
-        if (rd_bytes(&r, chunk, m * 8)) {
-            why = "values cut short";
-            goto corrupt;
-        }
-        for (size_t j = 0; j < m; j++) {
-            uint64_t bits = 0;
-            for (int b = 0; b < 8; b++)
-                bits |= (uint64_t)chunk[j * 8 + (size_t)b] << (8 * b);
-            memcpy(&ds->values[i + j], &bits, 8);
-        }
-        i += m;
-    }
-    if (nvalues && rd_bytes(&r, ds->filled, (size_t)nvalues)) {
-        why = "filled flags cut short";
-        goto corrupt;
-    }
-    if (r.left != 0) {
+    /* The bulk regions: straight from the file into the arrays, in
+     * parallel chunks (stdio has read ahead: offsets come from what the
+     * table consumed, not from the stream position). */
+    if (r.left != (uint64_t)nvalues * 9) {
         why = "unexpected bytes at the end of the payload";
         goto corrupt;
     }
-    uLong crc = r.crc;
-    r.left = 4;
-    uint32_t stored;
-    if (rd_u32(&r, &stored) || stored != (uint32_t)crc) {
-        why = "CRC mismatch";
-        goto corrupt;
-    }
-    for (size_t i = 0; i < nvalues; i++) {
-        if (ds->filled[i] > 1) {
+    {
+        bulk b;
+        memset(&b, 0, sizeof b);
+        b.values = ds->values;
+        b.filled = ds->filled;
+        b.fd = fileno(r.f);
+        b.nvalues = (size_t)nvalues;
+        b.values_off = SNAP_HEADER + payload - r.left;
+        b.filled_off = b.values_off + (uint64_t)nvalues * 8;
+        b.nvchunks = (size_t)((nvalues * 8 + CHUNK - 1) / CHUNK);
+        b.nfchunks = (size_t)((nvalues + CHUNK - 1) / CHUNK);
+        size_t nchunks = b.nvchunks + b.nfchunks;
+        b.crc = malloc((nchunks ? nchunks : 1) * sizeof *b.crc);
+        b.len = malloc((nchunks ? nchunks : 1) * sizeof *b.len);
+        b.status = calloc(nchunks ? nchunks : 1, sizeof *b.status);
+        b.bad = calloc(nchunks ? nchunks : 1, 1);
+        int failed = !b.crc || !b.len || !b.status || !b.bad;
+        if (!failed && hc_parallel_for(nchunks, threads, load_chunk, &b) != 0)
+            failed = 2;
+        uLong crc = r.crc;
+        for (size_t c = 0; !failed && c < nchunks; c++)
+            crc = crc32_combine(crc, b.crc[c], (z_off_t)b.len[c]);
+        int io = 0, bad_flag = 0;
+        for (size_t c = 0; failed == 2 && c < nchunks; c++)
+            if (b.status[c])
+                io = b.status[c];
+        for (size_t c = 0; !failed && c < nchunks; c++)
+            bad_flag |= b.bad[c];
+        free(b.bad);
+        free(b.crc);
+        free(b.len);
+        free(b.status);
+        if (failed == 1)
+            goto nomem;
+        if (failed) {
+            if (io > 0) {
+                rc = hc_error_set(err, HC_ERR_IO, "cannot read %s: %s", path, strerror(io));
+                goto done;
+            }
+            why = "values cut short";
+            goto corrupt;
+        }
+        unsigned char cb[4];
+        int e = pread_all(b.fd, cb, 4, b.filled_off + nvalues);
+        uint32_t stored = (uint32_t)cb[0] | (uint32_t)cb[1] << 8 |
+                          (uint32_t)cb[2] << 16 | (uint32_t)cb[3] << 24;
+        if (e || stored != (uint32_t)crc) {
+            why = "CRC mismatch";
+            goto corrupt;
+        }
+        if (bad_flag) {
             why = "bad filled flag";
             goto corrupt;
         }

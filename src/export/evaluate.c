@@ -1,35 +1,141 @@
 /* Backtest evaluation: per item-window forecasts, metrics and CSV rows. */
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "export/evaluate.h"
 #include "hindcast/calendar.h"
+#include "hindcast/numfmt.h"
 #include "hindcast/parallel.h"
 #include "hindcast/validate.h"
 #include "service/json_util.h"
 
-/* Items are evaluated in batches: workers fill per-item buffers, then the
- * calling thread hands them to the sink in order. The batch bounds the
- * memory held by formatted rows. */
+/* Items are evaluated in batches: workers fill per-item buffers and hand
+ * finished items to the sink in item order as soon as every earlier item
+ * is done (see commit_ready), so writing overlaps evaluating. The batch
+ * bounds the memory held by formatted rows. */
 #define EVAL_BATCH 1024
 
 typedef struct worker_scratch {
     double *mean;
     double *quant;
+    hc_buf key;
 } worker_scratch;
 
 typedef struct eval_ctx {
     const hc_eval_setup *setup;
-    size_t batch_begin;
+    hc_eval_totals *totals;
+    size_t batch_begin, batch_n;
     hc_item_eval *items;
     worker_scratch *scratch;
     hc_error *errors;
     int64_t window_start[HC_MAX_WINDOWS];
     char window_first[HC_MAX_WINDOWS][32]; /* yyyy-MM-ddTHH:mm:ss */
     char window_last[HC_MAX_WINDOWS][32];
-    int quant_index[HC_MAX_FORECAST_TYPES]; /* type -> ascending index, -1 mean */
+    hc_forecast_format fmt;
+    /* in-order hand-over of finished items */
+    pthread_mutex_t commit_mu;
+    unsigned char *done;
+    size_t next_commit;
+    int commit_failed;
 } eval_ctx;
+
+/* ---- row formatting -------------------------------------------------------- */
+
+int hc_forecast_format_init(hc_forecast_format *f, hc_freq freq, size_t horizon,
+                            size_t ntypes, const int *type_quant, int nwindows,
+                            const int64_t *window_start)
+{
+    memset(f, 0, sizeof *f);
+    f->horizon = horizon;
+    f->ntypes = ntypes;
+    f->nwindows = nwindows;
+    for (size_t j = 0; j < ntypes; j++)
+        f->type_quant[j] = type_quant[j];
+    for (int k = 0; k < nwindows; k++) {
+        f->ts[k] = malloc(horizon * HC_TS_SLOT + 1);
+        f->ts_len[k] = malloc(horizon + 1);
+        if (!f->ts[k] || !f->ts_len[k]) {
+            hc_forecast_format_free(f);
+            return -1;
+        }
+        for (size_t t = 0; t < horizon; t++) {
+            char *slot = f->ts[k] + t * HC_TS_SLOT;
+            slot[0] = ',';
+            size_t n = hc_format_ts_millis(slot + 1,
+                                           hc_step_start(freq, window_start[k] + (int64_t)t));
+            f->ts_len[k][t] = (unsigned char)(n + 1);
+        }
+        char first[32], last[32];
+        hc_format_ts_plain(first, hc_step_start(freq, window_start[k]));
+        hc_format_ts_plain(last, hc_step_start(freq, window_start[k] +
+                                                         (int64_t)horizon - 1));
+        int n = snprintf(f->bounds[k], sizeof f->bounds[k], ",%s,%s", first, last);
+        f->bounds_len[k] = n < 0 ? 0 : (size_t)n;
+    }
+    return 0;
+}
+
+void hc_forecast_format_free(hc_forecast_format *f)
+{
+    if (!f)
+        return;
+    for (int k = 0; k < HC_MAX_WINDOWS; k++) {
+        free(f->ts[k]);
+        free(f->ts_len[k]);
+        f->ts[k] = NULL;
+        f->ts_len[k] = NULL;
+    }
+}
+
+int hc_forecast_key(hc_buf *out, const hc_series *s, size_t ndims)
+{
+    hc_buf_reset(out);
+    hc_buf_put_csv_field(out, s->item_id, strlen(s->item_id));
+    for (size_t d = 0; d < ndims; d++) {
+        hc_buf_putc(out, ',');
+        hc_buf_put_csv_field(out, s->dims[d], strlen(s->dims[d]));
+    }
+    return out->failed ? -1 : 0;
+}
+
+/* Rows are written straight into the buffer: one reservation a row for
+ * its longest possible text, then plain stores. */
+int hc_forecast_rows(hc_buf *out, const hc_forecast_format *f, int k,
+                     const char *key, size_t key_len, const double *y,
+                     const double *mean, const double *quant)
+{
+    size_t h = f->horizon;
+    size_t row_max = key_len + HC_TS_SLOT + f->bounds_len[k] +
+                     (f->ntypes + 1) * (HC_DOUBLE_TEXT_MAX + 1) + 2;
+    const char *ts = f->ts[k];
+    const unsigned char *ts_len = f->ts_len[k];
+    const char *bounds = f->bounds[k];
+    size_t bounds_len = f->bounds_len[k];
+    if (hc_buf_reserve(out, row_max * h) != 0)
+        return -1;
+    char *p = out->data + out->len;
+    for (size_t t = 0; t < h; t++) {
+        memcpy(p, key, key_len);
+        p += key_len;
+        memcpy(p, ts + t * HC_TS_SLOT, HC_TS_SLOT);
+        p += ts_len[t];
+        *p++ = ',';
+        p += hc_format_double(p, y[t]);
+        memcpy(p, bounds, bounds_len);
+        p += bounds_len;
+        for (size_t j = 0; j < f->ntypes; j++) {
+            int qi = f->type_quant[j];
+            *p++ = ',';
+            p += hc_format_double(p, qi < 0 ? mean[t] : quant[(size_t)qi * h + t]);
+        }
+        *p++ = '\n';
+    }
+    out->len = (size_t)(p - out->data);
+    out->data[out->len] = '\0';
+    return 0;
+}
 
 static void put_metric(hc_buf *b, double x)
 {
@@ -40,28 +146,12 @@ static void put_metric(hc_buf *b, double x)
         hc_buf_put_double(b, x);
 }
 
-static void put_key_fields(hc_buf *b, const char *item_id,
-                           const char *const *dims, size_t ndims)
-{
-    hc_buf_put_csv_field(b, item_id, strlen(item_id));
-    for (size_t d = 0; d < ndims; d++) {
-        hc_buf_putc(b, ',');
-        hc_buf_put_csv_field(b, dims[d], strlen(dims[d]));
-    }
-}
-
-static void put_key(hc_buf *b, const hc_series *s, size_t ndims)
-{
-    put_key_fields(b, s->item_id, s->dims, ndims);
-}
-
-static void put_metrics_row(hc_buf *b, const char *item_id,
-                            const char *const *dims, size_t ndims,
+static void put_metrics_row(hc_buf *b, const char *key, size_t key_len,
                             const char *kind, const char *first,
                             const char *last, const hc_window_metrics *m,
                             size_t nq)
 {
-    put_key_fields(b, item_id, dims, ndims);
+    hc_buf_append(b, key, key_len);
     hc_buf_putc(b, ',');
     hc_buf_puts(b, kind);
     hc_buf_putc(b, ',');
@@ -85,15 +175,64 @@ void hc_format_item_accuracy(hc_buf *b, const char *item_id,
                              const char *const *first, const char *const *last,
                              size_t nwindows, size_t nq)
 {
+    hc_buf key = HC_BUF_INIT;
+    hc_buf_put_csv_field(&key, item_id, strlen(item_id));
+    for (size_t d = 0; d < ndims; d++) {
+        hc_buf_putc(&key, ',');
+        hc_buf_put_csv_field(&key, dims[d], strlen(dims[d]));
+    }
+    const char *k = key.data ? key.data : "";
     for (size_t w = 0; w < nwindows; w++)
-        put_metrics_row(b, item_id, dims, ndims, "Computed", first[w], last[w],
-                        &win[w], nq);
+        put_metrics_row(b, k, key.len, "Computed", first[w], last[w], &win[w], nq);
     hc_window_metrics summary;
     hc_metrics_summary(win, nwindows, nq, &summary);
     /* The summary spans every window, from the oldest start to the newest
      * end, whether or not this item took part in them. */
-    put_metrics_row(b, item_id, dims, ndims, "Summary", first[0],
-                    last[nwindows - 1], &summary, nq);
+    put_metrics_row(b, k, key.len, "Summary", first[0], last[nwindows - 1],
+                    &summary, nq);
+    hc_buf_free(&key);
+}
+
+/* ---- evaluation -------------------------------------------------------------- */
+
+static void pooled_merge(hc_pooled_metrics *dst, const hc_pooled_metrics *src)
+{
+    for (size_t q = 0; q < dst->nq; q++)
+        dst->wql_num[q] += src->wql_num[q];
+    dst->abs_y += src->abs_y;
+    dst->sq_err += src->sq_err;
+    dst->abs_err += src->abs_err;
+    dst->npoints += src->npoints;
+    dst->mape_sum += src->mape_sum;
+    dst->mape_count += src->mape_count;
+    dst->mase_sum += src->mase_sum;
+    dst->mase_count += src->mase_count;
+    dst->item_count += src->item_count;
+}
+
+/* Item `index` of the batch is finished: every finished item from the
+ * first not yet handed over goes to the totals (in item order, so the sums
+ * are the same for any thread count) and to the sink, by whichever thread
+ * completes the run. */
+static int commit_ready(eval_ctx *ctx, size_t index, hc_error *err)
+{
+    const hc_eval_setup *setup = ctx->setup;
+    int rc = 0;
+    pthread_mutex_lock(&ctx->commit_mu);
+    ctx->done[index] = 1;
+    while (!ctx->commit_failed && ctx->next_commit < ctx->batch_n &&
+           ctx->done[ctx->next_commit]) {
+        const hc_item_eval *it = &ctx->items[ctx->next_commit];
+        for (int k = 0; k < setup->def->nwindows; k++)
+            pooled_merge(&ctx->totals->window[k], &it->pooled[k]);
+        if (setup->sink && (rc = setup->sink(setup->sink_ctx, it, err)) != 0) {
+            ctx->commit_failed = 1;
+            break;
+        }
+        ctx->next_commit++;
+    }
+    pthread_mutex_unlock(&ctx->commit_mu);
+    return rc;
 }
 
 static int evaluate_item(void *p, size_t index, int worker)
@@ -113,20 +252,38 @@ static int evaluate_item(void *p, size_t index, int worker)
     res->item = item;
     hc_buf_reset(&res->forecast_rows);
     hc_buf_reset(&res->accuracy_rows);
+    if (setup->want_rows && hc_forecast_key(&sc->key, s, ds->ndims) != 0)
+        return hc_error_set(err, HC_ERR_NOMEM, "out of memory");
+
+    /* Which windows take part, and the MASE scales of their training
+     * parts (nested prefixes of the series: one pass for all). */
+    hc_window_state state[HC_MAX_WINDOWS];
+    size_t train_len[HC_MAX_WINDOWS], scale_n[HC_MAX_WINDOWS];
+    double scale_of[HC_MAX_WINDOWS];
+    int scale_k[HC_MAX_WINDOWS];
+    size_t nscales = 0;
+    for (int k = 0; k < def->nwindows; k++) {
+        const hc_fit_view *fv = hc_model_file_get(setup->models, item, k);
+        state[k] = hc_window_state_of(def, ds, s, ctx->window_start[k], &train_len[k]);
+        if (state[k] != fv->state)
+            return hc_error_set(err, HC_ERR_INTERNAL,
+                                "model file disagrees with the dataset for "
+                                "item %s window %d", s->item_id, k);
+        if (state[k] == HC_WIN_FITTED) {
+            scale_k[nscales] = k;
+            scale_n[nscales++] = train_len[k];
+        }
+    }
+    double scales[HC_MAX_WINDOWS];
+    hc_mase_scales(ds->values + s->offset, season, scale_n, nscales, scales);
+    for (size_t i = 0; i < nscales; i++)
+        scale_of[scale_k[i]] = scales[i];
 
     /* Oldest window first, as the files list them. */
     for (int k = def->nwindows - 1; k >= 0; k--) {
         hc_pooled_init(&res->pooled[k], def->quantiles, nq);
         const hc_fit_view *fv = hc_model_file_get(setup->models, item, k);
-        size_t train_len = 0;
-        hc_window_state state = hc_window_state_of(def, ds, s,
-                                                   ctx->window_start[k],
-                                                   &train_len);
-        if (state != fv->state)
-            return hc_error_set(err, HC_ERR_INTERNAL,
-                                "model file disagrees with the dataset for "
-                                "item %s window %d", s->item_id, k);
-        if (state != HC_WIN_FITTED) {
+        if (state[k] != HC_WIN_FITTED) {
             hc_window_metrics_undefined(&res->win[k]);
             continue;
         }
@@ -137,69 +294,34 @@ static int evaluate_item(void *p, size_t index, int worker)
         int rc = hc_model_forecast(&fit, &req, sc->mean, sc->quant, err);
         if (rc)
             return rc;
-        const double *train = ds->values + s->offset;
-        const double *y = train + train_len;
-        double scale = hc_mase_scale(train, train_len, season);
-        hc_metrics_window(y, sc->mean, sc->quant, def->quantiles, nq, h, scale,
-                          &res->win[k]);
+        const double *y = ds->values + s->offset + train_len[k];
+        hc_metrics_window(y, sc->mean, sc->quant, def->quantiles, nq, h,
+                          scale_of[k], &res->win[k]);
         hc_pooled_add(&res->pooled[k], y, sc->mean, sc->quant, h, &res->win[k]);
 
-        if (!setup->want_rows)
-            continue;
-        hc_buf *b = &res->forecast_rows;
-        for (size_t t = 0; t < h; t++) {
-            char ts[40];
-            hc_format_ts_millis(ts, hc_step_start(def->freq,
-                                                  ctx->window_start[k] + (int64_t)t));
-            put_key(b, s, ds->ndims);
-            hc_buf_putc(b, ',');
-            hc_buf_puts(b, ts);
-            hc_buf_putc(b, ',');
-            hc_buf_put_double(b, y[t]);
-            hc_buf_putc(b, ',');
-            hc_buf_puts(b, ctx->window_first[k]);
-            hc_buf_putc(b, ',');
-            hc_buf_puts(b, ctx->window_last[k]);
-            for (size_t j = 0; j < def->ntypes; j++) {
-                int qi = ctx->quant_index[j];
-                hc_buf_putc(b, ',');
-                hc_buf_put_double(b, qi < 0 ? sc->mean[t]
-                                            : sc->quant[(size_t)qi * h + t]);
-            }
-            hc_buf_putc(b, '\n');
-        }
+        if (setup->want_rows &&
+            hc_forecast_rows(&res->forecast_rows, &ctx->fmt, k, sc->key.data,
+                             sc->key.len, y, sc->mean, sc->quant) != 0)
+            return hc_error_set(err, HC_ERR_NOMEM, "out of memory");
     }
     if (setup->want_rows) {
         hc_buf *b = &res->accuracy_rows;
+        for (int k = def->nwindows - 1; k >= 0; k--)
+            put_metrics_row(b, sc->key.data, sc->key.len, "Computed",
+                            ctx->window_first[k], ctx->window_last[k], &res->win[k],
+                            nq);
+        hc_window_metrics summary;
         hc_window_metrics ordered[HC_MAX_WINDOWS];
-        const char *first[HC_MAX_WINDOWS], *last[HC_MAX_WINDOWS];
-        for (int w = 0; w < def->nwindows; w++) {
-            int k = def->nwindows - 1 - w;
-            ordered[w] = res->win[k];
-            first[w] = ctx->window_first[k];
-            last[w] = ctx->window_last[k];
-        }
-        hc_format_item_accuracy(b, s->item_id, s->dims, ds->ndims, ordered,
-                                first, last, (size_t)def->nwindows, nq);
+        for (int k = 0; k < def->nwindows; k++)
+            ordered[k] = res->win[def->nwindows - 1 - k];
+        hc_metrics_summary(ordered, (size_t)def->nwindows, nq, &summary);
+        put_metrics_row(b, sc->key.data, sc->key.len, "Summary",
+                        ctx->window_first[def->nwindows - 1],
+                        ctx->window_last[0], &summary, nq);
         if (res->forecast_rows.failed || b->failed)
             return hc_error_set(err, HC_ERR_NOMEM, "out of memory");
     }
-    return 0;
-}
-
-static void pooled_merge(hc_pooled_metrics *dst, const hc_pooled_metrics *src)
-{
-    for (size_t q = 0; q < dst->nq; q++)
-        dst->wql_num[q] += src->wql_num[q];
-    dst->abs_y += src->abs_y;
-    dst->sq_err += src->sq_err;
-    dst->abs_err += src->abs_err;
-    dst->npoints += src->npoints;
-    dst->mape_sum += src->mape_sum;
-    dst->mape_count += src->mape_count;
-    dst->mase_sum += src->mase_sum;
-    dst->mase_count += src->mase_count;
-    dst->item_count += src->item_count;
+    return commit_ready(ctx, index, err);
 }
 
 int hc_evaluate(const hc_eval_setup *setup, hc_eval_totals *totals,
@@ -208,10 +330,11 @@ int hc_evaluate(const hc_eval_setup *setup, hc_eval_totals *totals,
     const hc_predictor_def *def = setup->def;
     const hc_dataset *ds = setup->ds;
     int threads = setup->threads < 1 ? 1 : setup->threads;
-    int rc = 0;
+    int rc = 0, mutex_ready = 0;
     eval_ctx ctx;
     memset(&ctx, 0, sizeof ctx);
     ctx.setup = setup;
+    ctx.totals = totals;
     totals->nwindows = def->nwindows;
     for (int k = 0; k < def->nwindows; k++) {
         hc_pooled_init(&totals->window[k], def->quantiles, def->nquantiles);
@@ -222,20 +345,29 @@ int hc_evaluate(const hc_eval_setup *setup, hc_eval_totals *totals,
                            hc_step_start(def->freq, ctx.window_start[k] +
                                                         (int64_t)def->horizon - 1));
     }
+    int type_quant[HC_MAX_FORECAST_TYPES];
     for (size_t j = 0; j < def->ntypes; j++) {
-        ctx.quant_index[j] = -1;
+        type_quant[j] = -1;
         for (size_t q = 0; q < def->nquantiles; q++)
             if (def->type_taus[j] == def->quantiles[q])
-                ctx.quant_index[j] = (int)q;
+                type_quant[j] = (int)q;
     }
     size_t batch = ds->nseries < EVAL_BATCH ? ds->nseries : EVAL_BATCH;
     ctx.items = calloc(batch ? batch : 1, sizeof *ctx.items);
+    ctx.done = calloc(batch ? batch : 1, 1);
     ctx.scratch = calloc((size_t)threads, sizeof *ctx.scratch);
     ctx.errors = calloc((size_t)threads, sizeof *ctx.errors);
-    if (!ctx.items || !ctx.scratch || !ctx.errors) {
+    if (!ctx.items || !ctx.done || !ctx.scratch || !ctx.errors ||
+        hc_forecast_format_init(&ctx.fmt, def->freq, def->horizon, def->ntypes,
+                                type_quant, def->nwindows, ctx.window_start) != 0) {
         rc = hc_error_set(err, HC_ERR_NOMEM, "out of memory");
         goto done;
     }
+    if (pthread_mutex_init(&ctx.commit_mu, NULL) != 0) {
+        rc = hc_error_set(err, HC_ERR_INTERNAL, "cannot create a mutex");
+        goto done;
+    }
+    mutex_ready = 1;
     for (int t = 0; t < threads; t++) {
         ctx.scratch[t].mean = calloc(def->horizon, sizeof(double));
         ctx.scratch[t].quant = calloc(def->horizon * (def->nquantiles + 1),
@@ -248,6 +380,9 @@ int hc_evaluate(const hc_eval_setup *setup, hc_eval_totals *totals,
     for (size_t begin = 0; begin < ds->nseries; begin += batch) {
         size_t n = ds->nseries - begin < batch ? ds->nseries - begin : batch;
         ctx.batch_begin = begin;
+        ctx.batch_n = n;
+        ctx.next_commit = 0;
+        memset(ctx.done, 0, n);
         rc = hc_parallel_for(n, threads, evaluate_item, &ctx);
         if (rc) {
             for (int t = 0; t < threads; t++)
@@ -257,16 +392,13 @@ int hc_evaluate(const hc_eval_setup *setup, hc_eval_totals *totals,
                 }
             goto done;
         }
-        for (size_t i = 0; i < n; i++) {
-            for (int k = 0; k < def->nwindows; k++)
-                pooled_merge(&totals->window[k], &ctx.items[i].pooled[k]);
-            if (setup->sink && (rc = setup->sink(setup->sink_ctx, &ctx.items[i], err)))
-                goto done;
-        }
         if (setup->progress)
             setup->progress(setup->progress_ctx, begin + n, ds->nseries);
     }
 done:
+    if (mutex_ready)
+        pthread_mutex_destroy(&ctx.commit_mu);
+    hc_forecast_format_free(&ctx.fmt);
     if (ctx.items)
         for (size_t i = 0; i < batch; i++) {
             hc_buf_free(&ctx.items[i].forecast_rows);
@@ -276,8 +408,10 @@ done:
         for (int t = 0; t < threads; t++) {
             free(ctx.scratch[t].mean);
             free(ctx.scratch[t].quant);
+            hc_buf_free(&ctx.scratch[t].key);
         }
     free(ctx.items);
+    free(ctx.done);
     free(ctx.scratch);
     free(ctx.errors);
     return rc;

@@ -23,7 +23,9 @@ typedef struct hc_eval_setup {
     const hc_model_file *models;
     int want_rows;
     int threads;
-    /* Called on the calling thread, in item order. Non-zero stops. */
+    /* Called in item order, one call at a time, on whichever worker thread
+     * completes the next item (writing overlaps the evaluation of later
+     * items). Non-zero stops. */
     int (*sink)(void *ctx, const hc_item_eval *item, hc_error *err);
     void *sink_ctx;
     void (*progress)(void *ctx, size_t done, size_t total);
@@ -38,6 +40,41 @@ typedef struct hc_eval_totals {
 
 int hc_evaluate(const hc_eval_setup *setup, hc_eval_totals *totals,
                 hc_error *err);
+
+/* ---- forecasted-values rows (exposed for benchmarks/bench_write) ---- */
+
+/* What every row of an export shares: the timestamps of each window's steps
+ * (the same for every item) and the window bounds, formatted once. */
+typedef struct hc_forecast_format {
+    size_t horizon;
+    size_t ntypes;
+    int type_quant[HC_MAX_FORECAST_TYPES]; /* quantile index of each type,
+                                              -1 for mean */
+    int nwindows;
+    char *ts[HC_MAX_WINDOWS];        /* horizon x HC_TS_SLOT: ",<timestamp>" */
+    unsigned char *ts_len[HC_MAX_WINDOWS];
+    char bounds[HC_MAX_WINDOWS][72]; /* ",<first>,<last>" */
+    size_t bounds_len[HC_MAX_WINDOWS];
+} hc_forecast_format;
+
+#define HC_TS_SLOT 40
+
+/* window_start[k]: first step of window k (k = 0 newest). 0 or -1 (out of
+ * memory). */
+int hc_forecast_format_init(hc_forecast_format *f, hc_freq freq, size_t horizon,
+                            size_t ntypes, const int *type_quant, int nwindows,
+                            const int64_t *window_start);
+void hc_forecast_format_free(hc_forecast_format *f);
+
+/* The item's key as it starts each row: item_id[,dim...], CSV-quoted where
+ * needed. */
+int hc_forecast_key(hc_buf *out, const hc_series *s, size_t ndims);
+
+/* Appends the forecasted-values rows of one item-window: y actuals, mean
+ * forecast, quant[q*horizon + t] quantile forecasts. 0 or -1. */
+int hc_forecast_rows(hc_buf *out, const hc_forecast_format *f, int k,
+                     const char *key, size_t key_len, const double *y,
+                     const double *mean, const double *quant);
 
 /* The header lines of both folders (with '\n'). */
 int hc_forecast_header(const hc_predictor_def *def, hc_buf *out);

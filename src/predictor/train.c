@@ -1,5 +1,6 @@
 /* Training: fit every (item, window) in parallel, write them in item order. */
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,7 +10,9 @@
 #include "predictor/predictor.h"
 
 /* Items are fitted in batches so that the serialised fits held in memory
- * stay bounded whatever the dataset size. */
+ * stay bounded whatever the dataset size. A fitted item goes to the model
+ * file as soon as every earlier item has (by whichever worker completes
+ * the run, see commit_ready), so writing overlaps fitting. */
 #define TRAIN_BATCH 2048
 
 typedef struct item_fit {
@@ -22,10 +25,44 @@ typedef struct item_fit {
 typedef struct train_ctx {
     const hc_predictor_def *def;
     const hc_dataset *ds;
-    size_t batch_begin;
+    size_t batch_begin, batch_n;
     item_fit *results;
     hc_error *worker_errors; /* one per worker */
+    hc_model_writer *writer;
+    hc_train_summary *summary;
+    pthread_mutex_t mu;
+    unsigned char *done;
+    size_t next_commit;
+    int commit_failed;
 } train_ctx;
+
+/* Item `index` of the batch is fitted: every fitted item from the first not
+ * yet written goes to the model file and the summary, in item order. */
+static int commit_ready(train_ctx *ctx, size_t index, hc_error *err)
+{
+    int rc = 0;
+    pthread_mutex_lock(&ctx->mu);
+    ctx->done[index] = 1;
+    while (!ctx->commit_failed && ctx->next_commit < ctx->batch_n &&
+           ctx->done[ctx->next_commit]) {
+        item_fit *r = &ctx->results[ctx->next_commit];
+        rc = hc_model_writer_append(ctx->writer, r->entries.data, r->entries.len, err);
+        if (rc) {
+            ctx->commit_failed = 1;
+            break;
+        }
+        ctx->summary->fitted += r->fitted;
+        ctx->summary->excluded += r->excluded;
+        ctx->summary->fallbacks += r->fallbacks;
+        for (int a = 0; a < 16; a++)
+            ctx->summary->by_algorithm[a] += r->by_algorithm[a];
+        if (r->chosen > 0 && r->chosen < 16)
+            ctx->summary->items_by_algorithm[r->chosen]++;
+        ctx->next_commit++;
+    }
+    pthread_mutex_unlock(&ctx->mu);
+    return rc;
+}
 
 /* One window's score for OptimizationMetric; NaN when not defined. */
 static double metric_value(hc_opt_metric m, const hc_window_metrics *w)
@@ -195,7 +232,7 @@ static int fit_item(void *p, size_t index, int worker)
         if (rc != 0)
             return hc_error_set(err, HC_ERR_NOMEM, "out of memory");
     }
-    return 0;
+    return commit_ready(ctx, index, err);
 }
 
 int hc_train(const hc_predictor_def *def, const hc_dataset *ds, int threads,
@@ -214,11 +251,26 @@ int hc_train(const hc_predictor_def *def, const hc_dataset *ds, int threads,
     size_t batch = ds->nseries < TRAIN_BATCH ? ds->nseries : TRAIN_BATCH;
     item_fit *results = calloc(batch ? batch : 1, sizeof *results);
     hc_error *worker_errors = calloc((size_t)threads, sizeof *worker_errors);
-    if (!results || !worker_errors) {
+    unsigned char *done_flags = calloc(batch ? batch : 1, 1);
+    int mutex_ready = 0;
+    train_ctx ctx;
+    memset(&ctx, 0, sizeof ctx);
+    if (!results || !worker_errors || !done_flags) {
         rc = hc_error_set(err, HC_ERR_NOMEM, "out of memory");
         goto done;
     }
-    train_ctx ctx = {def, ds, 0, results, worker_errors};
+    ctx.def = def;
+    ctx.ds = ds;
+    ctx.results = results;
+    ctx.worker_errors = worker_errors;
+    ctx.writer = writer;
+    ctx.summary = summary;
+    ctx.done = done_flags;
+    if (pthread_mutex_init(&ctx.mu, NULL) != 0) {
+        rc = hc_error_set(err, HC_ERR_INTERNAL, "cannot create a mutex");
+        goto done;
+    }
+    mutex_ready = 1;
     for (size_t begin = 0; begin < ds->nseries; begin += batch) {
         size_t n = ds->nseries - begin < batch ? ds->nseries - begin : batch;
         if (cancelled && cancelled()) {
@@ -226,6 +278,9 @@ int hc_train(const hc_predictor_def *def, const hc_dataset *ds, int threads,
             goto done;
         }
         ctx.batch_begin = begin;
+        ctx.batch_n = n;
+        ctx.next_commit = 0;
+        memset(done_flags, 0, n);
         rc = hc_parallel_for(n, threads, fit_item, &ctx);
         if (rc) {
             for (int t = 0; t < threads; t++)
@@ -235,23 +290,13 @@ int hc_train(const hc_predictor_def *def, const hc_dataset *ds, int threads,
                 }
             goto done;
         }
-        for (size_t i = 0; i < n; i++) {
-            rc = hc_model_writer_append(writer, results[i].entries.data,
-                                        results[i].entries.len, err);
-            if (rc)
-                goto done;
-            summary->fitted += results[i].fitted;
-            summary->excluded += results[i].excluded;
-            summary->fallbacks += results[i].fallbacks;
-            for (int a = 0; a < 16; a++)
-                summary->by_algorithm[a] += results[i].by_algorithm[a];
-            if (results[i].chosen > 0 && results[i].chosen < 16)
-                summary->items_by_algorithm[results[i].chosen]++;
-        }
     }
     rc = hc_model_writer_commit(writer, err);
     writer = NULL;
 done:
+    if (mutex_ready)
+        pthread_mutex_destroy(&ctx.mu);
+    free(done_flags);
     hc_model_writer_abort(writer);
     if (results)
         for (size_t i = 0; i < batch; i++)

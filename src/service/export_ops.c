@@ -107,7 +107,7 @@ static int run_export(const hc_service *svc, const char *predictor,
         (rc = hc_predictor_def_from_stored(&def, doc, err)))
         goto done;
     path = hc_path2(pdir, "dataset.bin");
-    if ((rc = hc_dataset_load(&ds, path, err)))
+    if ((rc = hc_dataset_load_threads(&ds, path, svc->threads, err)))
         goto done;
     free(path);
     path = hc_path2(pdir, "model.bin");
@@ -119,8 +119,10 @@ static int run_export(const hc_service *svc, const char *predictor,
     hc_buf_puts(&prefix, file_prefix);
     hc_part_writer_options wo = {0};
     wo.prefix = prefix.data;
-    wo.extension = ".csv";
+    wo.extension = svc->compression == HC_COMPRESSION_GZIP ? ".csv.gz" : ".csv";
     wo.part_size_limit = svc->part_size_limit;
+    wo.compression = svc->compression;
+    wo.compression_level = svc->compression_level;
     wo.dir = fdir;
     hc_forecast_header(&def, &header);
     wo.header = header.data;

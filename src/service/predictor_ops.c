@@ -145,7 +145,7 @@ static int do_training(void *p)
         goto finish;
     }
     path = hc_path2(w->dir, "dataset.bin");
-    if ((rc = hc_dataset_save(w->ds, path, &w->err)))
+    if ((rc = hc_dataset_save_threads(w->ds, path, w->svc->threads, &w->err)))
         goto finish;
     free(path);
     path = hc_path2(w->dir, "model.bin");
@@ -281,6 +281,7 @@ static int create_predictor(hc_service *svc, const json_t *req, int automl,
      * file leaves no predictor behind. */
     hc_dataset_options opts;
     hc_predictor_dataset_options(&def, &opts);
+    opts.threads = svc->threads;
     rc = hc_dataset_read(&ds, &opts, err);
     /* An unreadable TargetTimeSeries is a problem of the request. */
     if (rc == HC_ERR_IO)

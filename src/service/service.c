@@ -66,6 +66,14 @@ int hc_service_open(hc_service **out, const hc_service_options *o, hc_error *err
     svc->threads = o->threads > 0 ? o->threads : hc_cpu_count();
     svc->clock_override = o->clock_override;
     svc->part_size_limit = o->part_size_limit;
+    if ((unsigned)o->compression > HC_COMPRESSION_GZIP || o->compression_level < 0 ||
+        o->compression_level > 9) {
+        free(svc);
+        return hc_error_set(err, HC_ERR_USAGE,
+                            "compression must be gzip or none, with a level from 1 to 9");
+    }
+    svc->compression = o->compression;
+    svc->compression_level = o->compression_level;
     svc->max_jobs_in_progress = o->max_jobs_in_progress > 0 ? o->max_jobs_in_progress : 3;
     svc->max_jobs = o->max_jobs > 0 ? o->max_jobs : 1000;
     svc->progress = o->progress;

@@ -16,6 +16,8 @@ struct hc_service {
     int threads;
     int64_t clock_override;
     uint64_t part_size_limit;
+    hc_compression compression;
+    int compression_level;
     int max_jobs_in_progress;
     int max_jobs;
     hc_progress_fn progress;

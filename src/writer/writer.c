@@ -1,10 +1,10 @@
 /* Streaming part files and atomic single files; see hindcast/writer.h.
  *
  * Bytes go through one user-space buffer per writer and reach the file only
- * in flush_buffer(): that is the one place where an optional gzip stream
- * (deflate between the buffer and the fd) would plug in. With gzip the size
- * limit would still count uncompressed bytes, so part boundaries would stay
- * the same as for plain CSV. */
+ * in flush_buffer(): with gzip, deflate sits there between the buffer and
+ * the fd (one gzip member per part, finished when the part closes). The
+ * size limit counts the bytes appended, before compression, so part
+ * boundaries are the same as for plain CSV. */
 #include "hindcast/writer.h"
 
 #include <errno.h>
@@ -14,6 +14,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <zlib.h>
 
 #include "writer/fsutil.h"
 
@@ -45,6 +47,12 @@ struct hc_part_writer {
     uint64_t total_bytes;
     size_t nparts;       /* temp files created so far */
     writer_state state;
+
+    hc_compression compression;
+    int level;
+    z_stream zs;
+    int zs_ready;        /* deflate is set up for the current part */
+    unsigned char *zbuf; /* deflate's output, WRITE_BUFFER_SIZE bytes */
 };
 
 static int nomem(hc_error *err)
@@ -70,8 +78,17 @@ static char *part_path(const hc_part_writer *w, size_t i, int temp)
     return path;
 }
 
+static void end_deflate(hc_part_writer *w)
+{
+    if (w->zs_ready) {
+        deflateEnd(&w->zs);
+        w->zs_ready = 0;
+    }
+}
+
 static int fail(hc_part_writer *w, int rc)
 {
+    end_deflate(w);
     if (w->fd >= 0) {
         close(w->fd);
         w->fd = -1;
@@ -80,11 +97,53 @@ static int fail(hc_part_writer *w, int rc)
     return rc;
 }
 
+/* Runs deflate over [data, data+len) (flush: Z_NO_FLUSH, or Z_FINISH to
+ * end the member) and writes what it produces. */
+static int deflate_write(hc_part_writer *w, const char *data, size_t len,
+                         int flush, hc_error *err)
+{
+    z_stream *zs = &w->zs;
+    zs->next_in = (Bytef *)(uintptr_t)data;
+    for (;;) {
+        /* avail_in is 32-bit: feed huge appends in pieces */
+        size_t piece = len > (1u << 30) ? (1u << 30) : len;
+        zs->avail_in = (uInt)piece;
+        len -= piece;
+        int last = len == 0;
+        int zflush = last ? flush : Z_NO_FLUSH;
+        int zr;
+        do {
+            zs->next_out = w->zbuf;
+            zs->avail_out = (uInt)WRITE_BUFFER_SIZE;
+            zr = deflate(zs, zflush);
+            if (zr == Z_STREAM_ERROR)
+                return hc_error_set_at(err, HC_ERR_INTERNAL, w->cur_path, 0, 0,
+                                       "gzip compression failed");
+            size_t out = WRITE_BUFFER_SIZE - zs->avail_out;
+            if (out) {
+                int rc = hc_fs_write_all(w->fd, w->cur_path, w->zbuf, out, err);
+                if (rc != 0)
+                    return rc;
+            }
+        } while (zs->avail_out == 0 || (zflush == Z_FINISH && zr != Z_STREAM_END));
+        if (last)
+            return 0;
+    }
+}
+
+static int write_out(hc_part_writer *w, const char *data, size_t len,
+                     hc_error *err)
+{
+    if (w->compression == HC_COMPRESSION_GZIP)
+        return deflate_write(w, data, len, Z_NO_FLUSH, err);
+    return hc_fs_write_all(w->fd, w->cur_path, data, len, err);
+}
+
 static int flush_buffer(hc_part_writer *w, hc_error *err)
 {
     if (w->buf_len == 0)
         return 0;
-    int rc = hc_fs_write_all(w->fd, w->cur_path, w->buf, w->buf_len, err);
+    int rc = write_out(w, w->buf, w->buf_len, err);
     w->buf_len = 0;
     return rc;
 }
@@ -98,7 +157,7 @@ static int append(hc_part_writer *w, const char *data, size_t len,
             return rc;
     }
     if (len >= WRITE_BUFFER_SIZE) {
-        int rc = hc_fs_write_all(w->fd, w->cur_path, data, len, err);
+        int rc = write_out(w, data, len, err);
         if (rc != 0)
             return rc;
     } else {
@@ -131,6 +190,18 @@ static int open_part(hc_part_writer *w, hc_error *err)
     w->nparts++;
     w->part_bytes = 0;
     w->part_has_row = 0;
+    if (w->compression == HC_COMPRESSION_GZIP) {
+        /* windowBits 15 + 16: a gzip wrapper. zlib writes its header with
+         * no name and a zero time, so equal input gives equal bytes. */
+        memset(&w->zs, 0, sizeof w->zs);
+        int zr = deflateInit2(&w->zs, w->level, Z_DEFLATED, 15 + 16, 8,
+                              Z_DEFAULT_STRATEGY);
+        if (zr != Z_OK)
+            return zr == Z_MEM_ERROR ? nomem(err)
+                                     : hc_error_set(err, HC_ERR_INTERNAL,
+                                                    "gzip set-up failed");
+        w->zs_ready = 1;
+    }
     return append(w, w->header, w->header_len, err);
 }
 
@@ -139,6 +210,12 @@ static int close_part(hc_part_writer *w, hc_error *err)
     int rc = flush_buffer(w, err);
     if (rc != 0)
         return rc;
+    if (w->compression == HC_COMPRESSION_GZIP) {
+        rc = deflate_write(w, "", 0, Z_FINISH, err);
+        end_deflate(w);
+        if (rc != 0)
+            return rc;
+    }
     int fd = w->fd;
     w->fd = -1;
     return hc_fs_sync_close(fd, w->cur_path, err);
@@ -169,6 +246,19 @@ int hc_part_writer_open(hc_part_writer **out, const hc_part_writer_options *o,
                                   : HC_DEFAULT_PART_SIZE_LIMIT;
     w->buf = malloc(WRITE_BUFFER_SIZE);
     w->state = WS_OPEN;
+    w->compression = o->compression;
+    if ((unsigned)o->compression > HC_COMPRESSION_GZIP ||
+        o->compression_level < 0 || o->compression_level > 9) {
+        rc = hc_error_set(err, HC_ERR_INTERNAL,
+                          "part writer: unknown compression or level");
+        goto done;
+    }
+    w->level = o->compression_level ? o->compression_level
+                                    : HC_DEFAULT_COMPRESSION_LEVEL;
+    if (w->compression == HC_COMPRESSION_GZIP && !(w->zbuf = malloc(WRITE_BUFFER_SIZE))) {
+        rc = nomem(err);
+        goto done;
+    }
     if (!w->dir || !w->prefix || !w->ext || !w->header || !w->buf) {
         rc = nomem(err);
         goto done;
@@ -336,6 +426,7 @@ void hc_part_writer_abort(hc_part_writer *w)
 {
     if (!w || w->state == WS_COMMITTED || w->state == WS_ABORTED)
         return;
+    end_deflate(w);
     if (w->fd >= 0) {
         close(w->fd);
         w->fd = -1;
@@ -371,6 +462,8 @@ void hc_part_writer_free(hc_part_writer *w)
     free(w->header);
     free(w->cur_path);
     free(w->buf);
+    free(w->zbuf);
+    end_deflate(w);
     free(w);
 }
 

@@ -11,8 +11,10 @@
 
 #include <zlib.h>
 
+#include "dataset/csvscan.h"
 #include "hc_check.h"
 #include "hindcast/dataset.h"
+#include "hindcast/numfmt.h"
 
 #define D2020 INT64_C(18262)
 
@@ -312,7 +314,7 @@ START_TEST(fill_methods)
         {HC_FILL_MEAN, 7.0 / 3.0, 4.25, 4},
         {HC_FILL_MIN, 1, 1, 1},
         {HC_FILL_MAX, 4, 10, 10},
-        {HC_FILL_NAN, NAN, NAN, NAN},
+        {HC_FILL_NAN, (double)NAN, (double)NAN, (double)NAN},
     };
     uint8_t xf[] = {0, 0, 0, 1, 0, 1, 1, 0, 1, 1};
     for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
@@ -756,10 +758,16 @@ static void assert_same(const hc_dataset *a, const hc_dataset *b)
             ck_assert_str_eq(a->series[i].dims[d], b->series[i].dims[d]);
         ck_assert_int_eq(a->series[i].start, b->series[i].start);
         ck_assert_uint_eq(a->series[i].length, b->series[i].length);
-        ck_assert_uint_eq(a->series[i].offset, b->series[i].offset);
+        /* Offsets may differ (a read lays items out in file order, a load
+         * in key order); each series' values and flags may not. */
+        size_t n = a->series[i].length;
+        ck_assert_int_eq(memcmp(a->values + a->series[i].offset,
+                                b->values + b->series[i].offset, n * sizeof(double)),
+                         0);
+        ck_assert_int_eq(memcmp(a->filled + a->series[i].offset,
+                                b->filled + b->series[i].offset, n),
+                         0);
     }
-    ck_assert_int_eq(memcmp(a->values, b->values, a->nvalues * sizeof(double)), 0);
-    ck_assert_int_eq(memcmp(a->filled, b->filled, a->nvalues), 0);
 }
 
 START_TEST(snapshot_round_trip_and_corruption)
@@ -934,6 +942,345 @@ START_TEST(amazon_electricity_sample)
 }
 END_TEST
 
+/* ---- the two build paths, threads and block boundaries ----------------------- */
+
+static uint64_t test_rng = 88172645463325252u;
+
+static unsigned rnd(unsigned n)
+{
+    test_rng ^= test_rng << 13;
+    test_rng ^= test_rng >> 7;
+    test_rng ^= test_rng << 17;
+    return (unsigned)(test_rng % n);
+}
+
+typedef struct gen_row {
+    char text[64];
+} gen_row;
+
+/* Rows of 7 items k6..k0 (written in that order, the reverse of key
+ * order), 1-3 rows a day at distinct hours over their own span of days,
+ * gaps, empty and NaN targets; items end on different days (tails). */
+static size_t gen_rows(gen_row *rows, size_t cap)
+{
+    size_t n = 0;
+    for (int item = 6; item >= 0; item--) {
+        unsigned first = rnd(6), last = 18 + rnd(12);
+        for (unsigned day = first; day <= last; day++) {
+            if (rnd(5) == 0 && day != first)
+                continue; /* a gap */
+            unsigned hours = 1 + rnd(3);
+            for (unsigned h = 0; h < hours; h++) {
+                ck_assert_uint_lt(n, cap);
+                unsigned kind = rnd(12);
+                char value[24];
+                if (kind == 0 && day != first)
+                    value[0] = '\0';
+                else if (kind == 1 && day != first)
+                    snprintf(value, sizeof value, "NaN");
+                else
+                    snprintf(value, sizeof value, "%u.%03u", rnd(500), rnd(1000));
+                snprintf(rows[n].text, sizeof rows[n].text,
+                         "k%d,2020-01-%02u %02u:00:00,%s\n", item, 1 + day, 5 * h + rnd(5),
+                         value);
+                n++;
+            }
+        }
+    }
+    return n;
+}
+
+static const char *rows_file(const char *name, const gen_row *rows, size_t n)
+{
+    char *text = malloc(n * 64 + 1);
+    ck_assert_ptr_nonnull(text);
+    size_t len = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t k = strlen(rows[i].text);
+        memcpy(text + len, rows[i].text, k);
+        len += k;
+    }
+    text[len] = '\0';
+    const char *path = write_file(name, text);
+    free(text);
+    return path;
+}
+
+/* Items whose rows are together and in time order are built while
+ * streaming; any other order takes the row-record path. Both must give the
+ * same dataset: the rows of the grouped file are shuffled into a second
+ * one, and every aggregation and several fill rules are compared. The
+ * streaming layout (items in file order, here the reverse of key order)
+ * shows in the offsets and proves which path ran. */
+START_TEST(streaming_and_rows_paths_agree)
+{
+    static gen_row grouped[2000], shuffled[2000];
+    static const struct {
+        hc_fill_method middle, back;
+    } fills[] = {{HC_FILL_ZERO, HC_FILL_ZERO},   {HC_FILL_NAN, HC_FILL_VALUE},
+                 {HC_FILL_MEDIAN, HC_FILL_MEAN}, {HC_FILL_MIN, HC_FILL_MAX},
+                 {HC_FILL_MEAN, HC_FILL_MEDIAN}};
+    for (int round = 0; round < 4; round++) {
+        size_t n = gen_rows(grouped, 2000);
+        memcpy(shuffled, grouped, n * sizeof *grouped);
+        for (size_t i = n - 1; i > 0; i--) {
+            size_t j = rnd((unsigned)i + 1);
+            gen_row t = shuffled[i];
+            shuffled[i] = shuffled[j];
+            shuffled[j] = t;
+        }
+        const char *gpath = rows_file("grouped.csv", grouped, n);
+        const char *spath = rows_file("shuffled.csv", shuffled, n);
+        for (int agg = HC_AGG_SUM; agg <= HC_AGG_MAX; agg++) {
+            for (size_t f = 0; f < sizeof fills / sizeof *fills; f++) {
+                hc_dataset_options o = std_opts(gpath, HC_FREQ_D);
+                o.aggregation = (hc_aggregation)agg;
+                o.middlefill.method = fills[f].middle;
+                o.backfill.method = fills[f].back;
+                o.backfill.value = 7.5;
+                o.threads = 1 + round % 3;
+                hc_dataset *a = read_ok(&o);
+                o.path = spath;
+                hc_dataset *b = read_ok(&o);
+                assert_same(a, b);
+                ck_assert_uint_eq(a->nseries, 7);
+                ck_assert_uint_gt(a->series[0].offset, a->series[6].offset);
+                ck_assert_uint_lt(b->series[0].offset, b->series[6].offset);
+                hc_dataset_free(a);
+                hc_dataset_free(b);
+            }
+        }
+    }
+    /* Aggregation none in a grouped file: the second row of a step is
+     * named as the rows path names it (line 2, the timestamp column). */
+    hc_dataset_options o = std_opts(write_file("none_grouped.csv",
+                                               "a,2020-01-01 00:00:00,1\n"
+                                               "a,2020-01-01 05:00:00,4\n"
+                                               "a,2020-01-02 00:00:00,1\n"),
+                                    HC_FREQ_D);
+    o.aggregation = HC_AGG_NONE;
+    read_fails(&o, HC_ERR_INVALID_INPUT, 2, 2, "item 'a' has a second row");
+    /* An item seen again after another one is fine (the rows path takes
+     * over), and a later bad row is still reported with its line. */
+    o = std_opts(write_file("again.csv",
+                            "a,2020-01-01,1\nb,2020-01-01,2\na,2020-01-02,3\n"
+                            "b,2020-01-02,x\n"),
+                 HC_FREQ_D);
+    read_fails(&o, HC_ERR_INVALID_INPUT, 4, 3, "'x' is not a number");
+}
+END_TEST
+
+/* A file of several 1 MiB blocks: quoted ids holding commas, doubled
+ * quotes and line breaks (LF and CRLF inside quotes), CRLF row ends and
+ * blank lines. One thread and four give the same dataset; a bad value far
+ * down is reported at its physical line by both. Then the same with bare
+ * CR row ends. */
+static char *big_text(int cr_only, size_t bad_row, size_t *lines_out)
+{
+    size_t cap = 4u << 20, len = 0, lines = 0;
+    char *t = malloc(cap);
+    ck_assert_ptr_nonnull(t);
+    const char *eol = cr_only ? "\r" : "\r\n";
+    for (size_t i = 0; len + 200 < cap - (1u << 16); i++) {
+        int item = (int)(i / 300);
+        const char *value = i == bad_row ? "1.5x" : "2.25";
+        if (i == bad_row)
+            *lines_out = lines + 1;
+        if (item % 3 == 0)
+            len += (size_t)sprintf(t + len, "\"it,em \"\"%d\"\"\nline\r\ntwo\",2020-%02d-%02d,%s%s",
+                                   item, 1 + (int)(i % 300) / 28,
+                                   1 + (int)(i % 300) % 28, value, eol);
+        else
+            len += (size_t)sprintf(t + len, "item%d,2020-%02d-%02d,%s%s", item,
+                                   1 + (int)(i % 300) / 28,
+                                   1 + (int)(i % 300) % 28, value, eol);
+        lines += item % 3 == 0 ? 3 : 1; /* two LFs inside the quotes */
+        if (i % 1000 == 999) {
+            len += (size_t)sprintf(t + len, "%s", eol);
+            lines++;
+        }
+    }
+    t[len] = '\0';
+    return t;
+}
+
+START_TEST(threads_and_block_boundaries)
+{
+    for (int cr_only = 0; cr_only < 2; cr_only++) {
+        size_t bad_line = 0;
+        char *text = big_text(cr_only, (size_t)-1, &bad_line);
+        ck_assert_uint_gt(strlen(text), 3u << 20);
+        hc_dataset_options o = std_opts(write_file("big.csv", text), HC_FREQ_D);
+        free(text);
+        o.threads = 1;
+        hc_dataset *a = read_ok(&o);
+        o.threads = 4;
+        hc_dataset *b = read_ok(&o);
+        assert_same(a, b);
+        const hc_series *q = find_series(a, "it,em \"0\"\nline\r\ntwo");
+        ck_assert_double_eq(a->values[q->offset], 2.25);
+        hc_dataset_free(a);
+        hc_dataset_free(b);
+
+        text = big_text(cr_only, 60000, &bad_line);
+        o.path = write_file("big_bad.csv", text);
+        free(text);
+        for (int threads = 1; threads <= 4; threads += 3) {
+            o.threads = threads;
+            read_fails(&o, HC_ERR_INVALID_INPUT, (long)bad_line, 3,
+                       "'1.5x' is not a number");
+        }
+    }
+}
+END_TEST
+
+/* The row parser's fast paths must agree with the general parsers on every
+ * text they accept, and decline whatever those reject. Numbers: random
+ * decimals of 1-18 digits with and without sign, dot, leading zeros, plus
+ * edge texts. Timestamps: every day of 1999-2001 and 2399-2401 (leap
+ * rules), random times, and broken variants, in each format. */
+START_TEST(fast_paths_agree_with_general_parsers)
+{
+    static const char *const edge[] = {"0", "-0", "0.0", "-0.000", "1.", ".5", "+1.5",
+                                       "1e3", "007.50", "123456789012345",
+                                       "1234567890123456", "0.000000000000001",
+                                       "9007199254740993", "-", "", "1..2", "1.2.3",
+                                       "NaN", "inf", " 1", "1 ", "0x10"};
+    size_t accepted = 0;
+    for (size_t i = 0; i < sizeof edge / sizeof *edge; i++) {
+        double a = 0, b = 0;
+        int fa = scan_fast_decimal(edge[i], strlen(edge[i]), &a);
+        int gb = hc_parse_double(edge[i], strlen(edge[i]), &b) == 0;
+        if (fa) {
+            ck_assert_msg(gb && memcmp(&a, &b, sizeof a) == 0, "'%s': %.17g vs %.17g",
+                          edge[i], a, b);
+            accepted++;
+        }
+    }
+    ck_assert_uint_eq(accepted, 6); /* 0 -0 0.0 -0.000 007.50 123456789012345 */
+    char text[64];
+    for (int k = 0; k < 200000; k++) {
+        int ndig = 1 + (int)rnd(18), dot = (int)rnd(ndig + 2) - 1, len = 0;
+        if (rnd(3) == 0)
+            text[len++] = '-';
+        for (int d = 0; d < ndig; d++) {
+            if (d == dot && d > 0)
+                text[len++] = '.';
+            text[len++] = (char)('0' + rnd(10));
+        }
+        double a = 0, b = 0;
+        int fa = scan_fast_decimal(text, (size_t)len, &a);
+        int gb = hc_parse_double(text, (size_t)len, &b) == 0;
+        ck_assert_msg(!fa || (gb && memcmp(&a, &b, sizeof a) == 0),
+                      "'%.*s': %.17g vs %.17g", len, text, a, b);
+        if (ndig <= 15)
+            ck_assert_msg(fa, "'%.*s' declined", len, text);
+    }
+
+    static const hc_ts_format fmts[] = {HC_TSFMT_AUTO, HC_TSFMT_DATE, HC_TSFMT_DATETIME,
+                                        HC_TSFMT_ISO8601};
+    static const int years[] = {1999, 2000, 2001, 2399, 2400, 2401};
+    scan_ts_cache cache = SCAN_TS_CACHE_INIT;
+    size_t fast = 0;
+    for (size_t f = 0; f < 4; f++) {
+        for (size_t yi = 0; yi < 6; yi++) {
+            for (int mo = 0; mo <= 13; mo++) {
+                for (int d = 0; d <= 32; d++) {
+                    int h = (int)rnd(26), mi = (int)rnd(61), sec = (int)rnd(61);
+                    int with_time = (int)rnd(2), broken = rnd(10) == 0;
+                    int n = with_time ? snprintf(text, sizeof text, "%04d-%02d-%02d %02d:%02d:%02d",
+                                                 years[yi], mo, d, h, mi, sec)
+                                      : snprintf(text, sizeof text, "%04d-%02d-%02d",
+                                                 years[yi], mo, d);
+                    if (broken)
+                        text[rnd((unsigned)n)] = "x:- T9"[rnd(6)];
+                    int64_t a = 0, b = 0;
+                    size_t bad = 0;
+                    int fa = scan_fast_ts(text, (size_t)n, fmts[f], &cache, &a);
+                    int gb = hc_parse_timestamp(text, (size_t)n, fmts[f], &b, &bad) == 0;
+                    ck_assert_msg(!fa || (gb && a == b), "'%s' fmt %zu: %lld vs %lld", text,
+                                  f, (long long)a, (long long)b);
+                    if (gb && !broken && fmts[f] != HC_TSFMT_ISO8601)
+                        ck_assert_msg(fa, "'%s' fmt %zu declined", text, f);
+                    fast += (size_t)fa;
+                }
+            }
+        }
+    }
+    ck_assert_uint_gt(fast, 1000);
+}
+END_TEST
+
+/* Snapshots of several 8 MiB chunks: the file is the same for 1 and 4
+ * threads, loads give the same dataset with 1 and 4 threads, and a byte
+ * flipped in the second values chunk is caught. */
+static int same_file(const char *a, const char *b)
+{
+    FILE *fa = fopen(a, "rb"), *fb = fopen(b, "rb");
+    ck_assert_ptr_nonnull(fa);
+    ck_assert_ptr_nonnull(fb);
+    int same = 1, ca, cb;
+    do {
+        ca = fgetc(fa);
+        cb = fgetc(fb);
+        if (ca != cb)
+            same = 0;
+    } while (same && ca != EOF);
+    fclose(fa);
+    fclose(fb);
+    return same;
+}
+
+START_TEST(snapshot_chunks_and_threads)
+{
+    const size_t len[3] = {700000, 5, 900000};
+    size_t total = len[0] + len[1] + len[2];
+    double *v = malloc(total * sizeof *v);
+    uint8_t *f = malloc(total);
+    ck_assert_ptr_nonnull(v);
+    ck_assert_ptr_nonnull(f);
+    for (size_t i = 0; i < total; i++) {
+        v[i] = (double)i * 0.25 - 7.0;
+        f[i] = (uint8_t)(i % 7 == 0);
+    }
+    const char *ids[3] = {"b", "a", "c"};
+    const int64_t starts[3] = {10, 20, 30};
+    hc_error err;
+    hc_dataset *ds = NULL;
+    ck_assert_int_eq(hc_dataset_from_arrays(&ds, HC_FREQ_H, 0, NULL, 3, ids, NULL, starts,
+                                            len, v, f, &err),
+                     0);
+    const char *one = tmp_path("chunks1.bin"), *four = tmp_path("chunks4.bin");
+    ck_assert_int_eq(hc_dataset_save_threads(ds, one, 1, &err), 0);
+    ck_assert_int_eq(hc_dataset_save_threads(ds, four, 4, &err), 0);
+    ck_assert(same_file(one, four));
+    hc_dataset *a = NULL, *b = NULL;
+    ck_assert_msg(hc_dataset_load_threads(&a, one, 1, &err) == 0, "%s", err.message);
+    ck_assert_msg(hc_dataset_load_threads(&b, four, 4, &err) == 0, "%s", err.message);
+    assert_same(ds, a);
+    assert_same(ds, b);
+    hc_dataset_free(a);
+    hc_dataset_free(b);
+
+    /* series b (key order: a, b, c) holds values 0 .. 699999 (file offset
+     * of its value 600000 is after the first 8 MiB chunk of values). */
+    FILE *fp = fopen(four, "r+b");
+    ck_assert_ptr_nonnull(fp);
+    fseek(fp, -(long)(total * 9 + 4 - (5 + 600000) * 8), SEEK_END);
+    int c = fgetc(fp);
+    fseek(fp, -1, SEEK_CUR);
+    fputc(c ^ 0x01, fp);
+    fclose(fp);
+    a = (hc_dataset *)0x1;
+    ck_assert_int_eq(hc_dataset_load_threads(&a, four, 4, &err), HC_ERR_INTERNAL);
+    ck_assert_ptr_null(a);
+    ck_assert_ptr_nonnull(strstr(err.message, "CRC mismatch"));
+    hc_dataset_free(ds);
+    free(v);
+    free(f);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
     Suite *s = suite_create("dataset");
@@ -957,6 +1304,10 @@ static Suite *make_suite(void)
     tcase_add_test(tc, snapshot_round_trip_and_corruption);
     tcase_add_test(tc, parse_helpers);
     tcase_add_test(tc, amazon_electricity_sample);
+    tcase_add_test(tc, streaming_and_rows_paths_agree);
+    tcase_add_test(tc, threads_and_block_boundaries);
+    tcase_add_test(tc, fast_paths_agree_with_general_parsers);
+    tcase_add_test(tc, snapshot_chunks_and_threads);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -1,6 +1,8 @@
 /* Accuracy metrics (SPEC 2.7). Every expected value is worked out by hand in
  * the comment next to it. */
 #include <math.h>
+#include <stdint.h>
+#include <string.h>
 
 #include "hc_check.h"
 #include "hindcast/metrics.h"
@@ -308,6 +310,129 @@ START_TEST(pooled_empty)
 }
 END_TEST
 
+/* The kernel computes its sums 4 points at a time (vectors) and in one
+ * pass; it must give exactly the bits of the SPEC's formulas written as one
+ * plain left-to-right loop per sum, which is what the golden files hold.
+ * The reference below is that literal form. Data: zeros (MAPE skips them),
+ * negative values, an exact tie y == q (pinball d = 0), NaN and infinite
+ * forecasts, window lengths around the vector width, 0..5 quantiles. */
+static void reference_window(const double *y, const double *f, const double *q,
+                             const double *taus, size_t nq, size_t n,
+                             double scale, hc_window_metrics *m)
+{
+    hc_window_metrics_undefined(m);
+    m->defined = 1;
+    double abs_y = 0.0;
+    for (size_t t = 0; t < n; t++)
+        abs_y += fabs(y[t]);
+    double wsum = 0.0;
+    for (size_t k = 0; k < nq; k++) {
+        double s = 0.0;
+        for (size_t t = 0; t < n; t++) {
+            double d = y[t] - q[k * n + t];
+            s += d >= 0.0 ? taus[k] * d : (taus[k] - 1.0) * d;
+        }
+        m->wql[k] = abs_y == 0.0 ? 2.0 * s : 2.0 * s / abs_y;
+        wsum += m->wql[k];
+    }
+    m->avg_wql = nq ? wsum / (double)nq : (double)NAN;
+    double ae = 0.0, se = 0.0, ape = 0.0;
+    size_t nape = 0;
+    for (size_t t = 0; t < n; t++)
+        ae += fabs(y[t] - f[t]);
+    for (size_t t = 0; t < n; t++)
+        se += (y[t] - f[t]) * (y[t] - f[t]);
+    for (size_t t = 0; t < n; t++) {
+        if (y[t] == 0.0)
+            continue;
+        ape += fabs(y[t] - f[t]) / fabs(y[t]);
+        nape++;
+    }
+    m->rmse = sqrt(se / (double)n);
+    m->wape = ae;
+    m->mape = nape ? ape / (double)nape : (double)NAN;
+    m->mase = isnan(scale) || scale == 0.0 ? (double)NAN : (ae / (double)n) / scale;
+}
+
+static int same_bits(double a, double b)
+{
+    return memcmp(&a, &b, sizeof a) == 0;
+}
+
+START_TEST(kernel_matches_plain_loops_bit_for_bit)
+{
+    uint64_t st = 12345;
+    double y[40], f[40], q[5 * 40];
+    const double taus[] = {0.1, 0.5, 0.9, 0.01, 0.65};
+    size_t checked = 0;
+    for (int round = 0; round < 400; round++) {
+        size_t n = 1 + (size_t)round % 13; /* 1..13: tails of 0..3 points */
+        if (round % 50 == 49)
+            n = 40;
+        size_t nq = (size_t)round % 6;
+        for (size_t t = 0; t < n; t++) {
+            st = st * 6364136223846793005u + 1442695040888963407u;
+            double u = (double)(st >> 11) / 9007199254740992.0;
+            y[t] = u < 0.2 ? 0.0 : (u - 0.3) * 1000.0 / 7.0;
+            f[t] = round % 37 == 5 && t == 1 ? (double)NAN : y[t] * 0.9 + u;
+            for (size_t k = 0; k < 5; k++)
+                q[k * n + t] = k == 2 && t == 0 ? y[t] : f[t] + ((double)k - 2.0) * u * 3.1;
+        }
+        if (round % 41 == 7)
+            f[0] = (double)INFINITY;
+        double scale = round % 5 == 0 ? 0.0 : 1.7;
+        hc_window_metrics got, want;
+        hc_metrics_window(y, f, q, taus, nq, n, scale, &got);
+        reference_window(y, f, q, taus, nq, n, scale, &want);
+        for (size_t k = 0; k < nq; k++)
+            ck_assert_msg(same_bits(got.wql[k], want.wql[k]),
+                          "round %d wql[%zu] %.17g vs %.17g", round, k, got.wql[k],
+                          want.wql[k]);
+        ck_assert_msg(same_bits(got.avg_wql, want.avg_wql), "round %d avg", round);
+        ck_assert_msg(same_bits(got.rmse, want.rmse), "round %d rmse", round);
+        ck_assert_msg(same_bits(got.wape, want.wape), "round %d wape", round);
+        ck_assert_msg(same_bits(got.mape, want.mape), "round %d mape", round);
+        ck_assert_msg(same_bits(got.mase, want.mase), "round %d mase", round);
+        checked++;
+    }
+    ck_assert_uint_eq(checked, 400);
+}
+END_TEST
+
+/* The one-pass scales of nested prefixes are each prefix's own scale, bit
+ * for bit: lengths around m (lag 1 below it), repeated and unordered
+ * lengths, NaN values skipped, 0 and 1 points (no pair: NaN). */
+START_TEST(mase_scales_of_prefixes)
+{
+    double train[60];
+    uint64_t st = 99;
+    for (size_t t = 0; t < 60; t++) {
+        st = st * 6364136223846793005u + 1442695040888963407u;
+        train[t] = (double)(st >> 40) / 1048576.0 * 37.0;
+    }
+    train[13] = (double)NAN;
+    const size_t n[] = {60, 7, 8, 0, 1, 31, 8, 2, 59, 14};
+    for (int m = 0; m <= 9; m++) {
+        double got[10];
+        hc_mase_scales(train, m, n, 10, got);
+        for (size_t i = 0; i < 10; i++) {
+            double want = hc_mase_scale(train, n[i], m);
+            ck_assert_msg(same_bits(got[i], want), "m %d n %zu: %.17g vs %.17g", m,
+                          n[i], got[i], want);
+        }
+    }
+    /* A hand case: 1, 4, 2, 8 with m = 1: |4-1|, |2-4|, |8-2| = 3, 2, 6;
+     * prefixes of 2, 3, 4 points: 3/1, 5/2, 11/3. */
+    const double y[] = {1, 4, 2, 8};
+    const size_t ns[] = {4, 2, 3};
+    double sc[3];
+    hc_mase_scales(y, 1, ns, 3, sc);
+    ck_assert_double_eq(sc[1], 3.0);
+    ck_assert_double_eq(sc[2], 2.5);
+    ck_assert_double_eq(sc[0], 11.0 / 3.0);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
     Suite *s = suite_create("metrics");
@@ -323,6 +448,8 @@ static Suite *make_suite(void)
     tcase_add_test(tc, pooled_zero_actuals);
     tcase_add_test(tc, pooled_single_item_matches);
     tcase_add_test(tc, pooled_empty);
+    tcase_add_test(tc, kernel_matches_plain_loops_bit_for_bit);
+    tcase_add_test(tc, mase_scales_of_prefixes);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -8,6 +8,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <zlib.h>
+
 #include "hc_check.h"
 #include "hindcast/writer.h"
 #include "writer/fsutil.h"
@@ -132,7 +134,7 @@ static hc_part_writer *open_writer(const char *dir, const char *header,
                                    uint64_t limit)
 {
     hc_part_writer_options o = {dir, "job_2020-04-25T22-30-23Z", ".csv",
-                                header, limit};
+                                header, limit, HC_COMPRESSION_NONE, 0};
     hc_part_writer *w = NULL;
     hc_error err;
     int rc = hc_part_writer_open(&w, &o, &err);
@@ -345,6 +347,109 @@ START_TEST(large_volume_through_buffer)
 }
 END_TEST
 
+/* ---- gzip parts ----------------------------------------------------------- */
+
+/* The whole uncompressed content of a gzip file (NULL if it is not one). */
+static char *gunzip_file(const char *dir, const char *name, size_t *len_out)
+{
+    char path[2048];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    unsigned char magic[2] = {0, 0};
+    size_t got = fread(magic, 1, 2, f);
+    fclose(f);
+    if (got != 2 || magic[0] != 0x1f || magic[1] != 0x8b)
+        return NULL; /* gzread would pass a plain file through */
+    gzFile gz = gzopen(path, "rb");
+    ck_assert_ptr_nonnull(gz);
+    size_t cap = 1 << 20, len = 0;
+    char *out = malloc(cap);
+    int n;
+    while ((n = gzread(gz, out + len, (unsigned)(cap - len))) > 0) {
+        len += (size_t)n;
+        if (len == cap)
+            out = realloc(out, cap *= 2);
+    }
+    ck_assert_int_eq(n, 0);
+    ck_assert_int_eq(gzclose_r(gz), Z_OK);
+    *len_out = len;
+    return out;
+}
+
+/* A gzip writer splits at the same rows as a plain one (the limit counts
+ * uncompressed bytes) and each .csv.gz part decompresses to the plain
+ * part's bytes; however the rows arrive (one call past the 1 MiB buffer,
+ * uneven chunks), and at any level; equal input gives equal files. */
+START_TEST(gzip_parts_decompress_to_plain_parts)
+{
+    char *rows = numbered_rows(300000);
+    hc_error err;
+    const char *plain_dir = fresh_dir("gzplain");
+    char plain[1024];
+    snprintf(plain, sizeof plain, "%s", plain_dir);
+    hc_part_writer *w = open_writer(plain, "id\n", 1000000);
+    ck_assert_int_eq(hc_part_writer_write(w, rows, 3000000, &err), 0);
+    ck_assert_int_eq(hc_part_writer_finish(w, &err), 0);
+    ck_assert_int_eq(hc_part_writer_commit(w, &err), 0);
+    hc_part_writer_free(w);
+
+    char *first_p0 = NULL;
+    size_t first_size = 0;
+    for (int round = 0; round < 4; round++) {
+        const char *dir = fresh_dir(round == 0 ? "gz0" : round == 1 ? "gz1" : round == 2 ? "gz2" : "gz3");
+        hc_part_writer_options o = {dir, "job_2020-04-25T22-30-23Z", ".csv.gz", "id\n",
+                                    1000000, HC_COMPRESSION_GZIP,
+                                    round == 3 ? 9 : 0};
+        ck_assert_int_eq(hc_part_writer_open(&w, &o, &err), 0);
+        if (round % 2 == 0) {
+            ck_assert_int_eq(hc_part_writer_write(w, rows, 3000000, &err), 0);
+        } else {
+            for (size_t off = 0; off < 3000000; off += 65530) {
+                size_t n = 3000000 - off < 65530 ? 3000000 - off : 65530;
+                ck_assert_int_eq(hc_part_writer_write(w, rows + off, n, &err), 0);
+            }
+        }
+        ck_assert_int_eq(hc_part_writer_finish(w, &err), 0);
+        ck_assert_int_eq(hc_part_writer_commit(w, &err), 0);
+        ck_assert_uint_eq(hc_part_writer_bytes(w), 3000000 + 4 * 3);
+        hc_part_writer_free(w);
+        ck_assert_str_eq(listing(dir), P0 ".gz|" P1 ".gz|" P2 ".gz|" P3 ".gz");
+        static const char *const names[] = {P0, P1, P2, P3};
+        for (int i = 0; i < 4; i++) {
+            char gzname[256];
+            snprintf(gzname, sizeof gzname, "%s.gz", names[i]);
+            size_t zlen = 0, plen = 0;
+            char *z = gunzip_file(dir, gzname, &zlen);
+            ck_assert_msg(z != NULL, "%s is not gzip", gzname);
+            char *pl = slurp(plain, names[i], &plen);
+            ck_assert_uint_eq(zlen, plen);
+            ck_assert(memcmp(z, pl, plen) == 0);
+            free(z);
+            free(pl);
+        }
+        size_t size;
+        char *p0 = slurp(dir, P0 ".gz", &size);
+        ck_assert_uint_lt(size, 1000000 / 4); /* it did compress */
+        if (round == 0) {
+            first_p0 = p0;
+            first_size = size;
+        } else {
+            if (round < 3) { /* same input and level: the same bytes */
+                ck_assert_uint_eq(size, first_size);
+                ck_assert(memcmp(p0, first_p0, size) == 0);
+            }
+            free(p0);
+        }
+        remove_tree(dir);
+    }
+    free(first_p0);
+    free(rows);
+    remove_tree(plain);
+}
+END_TEST
+
 /* ---- commit / abort --------------------------------------------------- */
 
 START_TEST(commit_refuses_existing_final_name)
@@ -433,7 +538,8 @@ START_TEST(open_errors_name_the_path)
     const char *dir = fresh_dir("err");
     char missing[2048];
     snprintf(missing, sizeof missing, "%s/no-such-dir", dir);
-    hc_part_writer_options o = {missing, "job", ".csv", "h\n", 0};
+    hc_part_writer_options o = {missing, "job", ".csv", "h\n", 0,
+                                HC_COMPRESSION_NONE, 0};
     hc_part_writer *w = (hc_part_writer *)1;
     hc_error err;
     ck_assert_int_eq(hc_part_writer_open(&w, &o, &err), HC_ERR_IO);
@@ -583,6 +689,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, header_larger_than_limit);
     tcase_add_test(tc, empty_export_is_header_only_part0);
     tcase_add_test(tc, large_volume_through_buffer);
+    tcase_add_test(tc, gzip_parts_decompress_to_plain_parts);
     tcase_add_test(tc, commit_refuses_existing_final_name);
     tcase_add_test(tc, abort_mid_write_and_free_clean_up);
     tcase_add_test(tc, commit_before_finish_and_bad_rows_refused);
