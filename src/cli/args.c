@@ -14,8 +14,7 @@ void hc_cli_globals_init(hc_cli_globals *g)
     memset(g, 0, sizeof *g);
 }
 
-__attribute__((format(printf, 1, 2)))
-static int usage_error(const char *fmt, ...)
+int hc_cli_usage_error(const char *fmt, ...)
 {
     va_list ap;
     fprintf(stderr, "\nusage: hindcast [options] <command> [parameters]\n"
@@ -78,13 +77,13 @@ int hc_cli_split_globals(int argc, char **argv, hc_cli_globals *g,
         for (size_t k = 0; value_options[k] && !matched; k++) {
             int r = take_value(argc, argv, &i, value_options[k], &value);
             if (r < 0)
-                return usage_error("argument %s: expected one argument",
+                return hc_cli_usage_error("argument %s: expected one argument",
                                    value_options[k]);
             if (r == 0)
                 continue;
             matched = 1;
             if (value[0] == '\0')
-                return usage_error("argument %s: expected a non-empty value",
+                return hc_cli_usage_error("argument %s: expected a non-empty value",
                                    value_options[k]);
             switch (k) {
             case 0: g->workspace = value; break;
@@ -94,7 +93,7 @@ int hc_cli_split_globals(int argc, char **argv, hc_cli_globals *g,
             case 4: {
                 unsigned long long v;
                 if (parse_count(value, 1024, &v) != 0)
-                    return usage_error("argument --threads: '%s' is not a whole "
+                    return hc_cli_usage_error("argument --threads: '%s' is not a whole "
                                        "number from 1 to 1024", value);
                 g->threads = (int)v;
                 break;
@@ -102,7 +101,7 @@ int hc_cli_split_globals(int argc, char **argv, hc_cli_globals *g,
             case 5: {
                 unsigned long long v;
                 if (parse_count(value, 1ull << 50, &v) != 0 || v < 1024)
-                    return usage_error("argument --part-size-limit: '%s' is not "
+                    return hc_cli_usage_error("argument --part-size-limit: '%s' is not "
                                        "a whole number of bytes >= 1024", value);
                 g->part_size_limit = v;
                 break;
@@ -111,7 +110,7 @@ int hc_cli_split_globals(int argc, char **argv, hc_cli_globals *g,
             case 7: {
                 unsigned long long v;
                 if (parse_count(value, 1000000, &v) != 0)
-                    return usage_error("argument %s: '%s' is not a whole number "
+                    return hc_cli_usage_error("argument %s: '%s' is not a whole number "
                                        "from 1 to 1000000", value_options[k], value);
                 if (k == 6)
                     g->max_jobs_in_progress = (int)v;
@@ -122,7 +121,7 @@ int hc_cli_split_globals(int argc, char **argv, hc_cli_globals *g,
             case 8: {
                 unsigned long long v;
                 if (parse_count(value, 9, &v) != 0)
-                    return usage_error("argument --compression-level: '%s' is not "
+                    return hc_cli_usage_error("argument --compression-level: '%s' is not "
                                        "a whole number from 1 to 9", value);
                 g->compression_level = (int)v;
                 break;
@@ -133,7 +132,7 @@ int hc_cli_split_globals(int argc, char **argv, hc_cli_globals *g,
                 else if (strcmp(value, "none") == 0)
                     g->compression = 0;
                 else
-                    return usage_error("argument --compression: Invalid choice: "
+                    return hc_cli_usage_error("argument --compression: Invalid choice: "
                                        "'%s' (choose from 'gzip', 'none')", value);
                 break;
             }
@@ -149,7 +148,7 @@ int hc_cli_split_globals(int argc, char **argv, hc_cli_globals *g,
         } else if (!*verb && a[0] != '-') {
             *verb = a;
         } else if (!*verb) {
-            return usage_error("unknown option %s before the command", a);
+            return hc_cli_usage_error("unknown option %s before the command", a);
         } else {
             rest[(*nrest)++] = argv[i];
         }

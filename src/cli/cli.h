@@ -47,6 +47,9 @@ typedef struct hc_cli_globals {
 
 void hc_cli_globals_init(hc_cli_globals *g);
 
+/* Prints the AWS CLI's usage error form on stderr; returns 252. */
+int hc_cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* Pulls global options out of argv (before or after the verb); the first
  * other word is the verb, the remaining words go to rest. Returns 0 or an
  * exit status (252) after printing the problem. */

@@ -169,19 +169,6 @@ static void verb_help(const hc_cli_verb *v)
         printf("  %s  (%s)\n", f->name, f->member);
 }
 
-__attribute__((format(printf, 1, 2)))
-static int parse_error(const char *fmt, ...)
-{
-    va_list ap;
-    fprintf(stderr, "\nusage: hindcast [options] <command> [parameters]\n"
-                    "hindcast: error: ");
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-    return 252;
-}
-
 typedef struct progress_state {
     int enabled;
     int drawn;
@@ -296,7 +283,7 @@ int main(int argc, char **argv)
             verb = v;
     if (!verb) {
         free(rest);
-        return parse_error("argument command: Invalid choice: '%s' (run "
+        return hc_cli_usage_error("argument command: Invalid choice: '%s' (run "
                            "'hindcast --help' for the list)", verb_name);
     }
     if (nrest == 1 && (strcmp(rest[0], "help") == 0 || strcmp(rest[0], "--help") == 0)) {
@@ -310,7 +297,7 @@ int main(int argc, char **argv)
         if (strcmp(rest[i], "--no-wait") == 0) {
             if (strncmp(verb->name, "create-", 7) != 0) {
                 free(rest);
-                return parse_error("--no-wait is accepted only by create-* commands");
+                return hc_cli_usage_error("--no-wait is accepted only by create-* commands");
             }
             no_wait = 1;
         } else if (strcmp(rest[i], "--generate-cli-skeleton") == 0) {
@@ -319,7 +306,7 @@ int main(int argc, char **argv)
                 if (strcmp(rest[i + 1], "input") != 0) {
                     const char *choice = rest[i + 1];
                     free(rest);
-                    return parse_error("argument --generate-cli-skeleton: "
+                    return hc_cli_usage_error("argument --generate-cli-skeleton: "
                                        "invalid choice: '%s' (choose from "
                                        "'input')", choice);
                 }
