@@ -7,6 +7,12 @@
  * and keeps libcsv's strict-mode verdicts (the tests of the reader's
  * messages are unchanged).
  *
+ * A plain regular file is mapped and its blocks are slices of the mapping
+ * (the parsing threads fault the pages in; no copy through a read buffer);
+ * gzip files, and anything that cannot be mapped, go through zlib's
+ * gzread. A file truncated by another process while it is mapped would
+ * end the process with SIGBUS: the reader expects its input to hold still.
+ *
  * Blocks are cut on row boundaries. A line break ends a row unless it is
  * inside quotes; with valid quoting, "inside quotes" is "after an odd number
  * of quote characters since the block began" (a doubled quote counts two),
@@ -16,12 +22,16 @@
 #include "dataset/csvscan.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <zlib.h>
 
@@ -454,7 +464,7 @@ static const char malformed_msg[] =
  * skipped). Stops at the first error, recorded in b->status. */
 static void parse_block(const scan_schema *sc, scan_block *b)
 {
-    const char *p = b->text, *end = b->text + b->len;
+    const char *p = b->data, *end = b->data + b->len;
     uint64_t line = 0;
     int header_pending = b->first && sc->header;
     size_t ncols = sc->ncols;
@@ -597,6 +607,9 @@ static void parse_block(const scan_schema *sc, scan_block *b)
 
 typedef struct producer {
     const char *path;
+    /* a plain regular file is mapped: blocks are slices of it, no copy */
+    const char *map;
+    size_t map_len, map_pos;
     gzFile gz;
     const scan_schema *sc;
     char *carry;
@@ -658,6 +671,58 @@ static int has_content(const char *p, size_t len)
     return 0;
 }
 
+/* The next block of a mapped file: a slice ending at a cut. */
+static void map_block(producer *p, scan_block *b)
+{
+    b->first = !p->started;
+    p->started = 1;
+    b->truncated = 0;
+    b->read_status = 0;
+    b->read_msg[0] = '\0';
+    if (b->first && p->map_len >= 3 && memcmp(p->map, "\xEF\xBB\xBF", 3) == 0)
+        p->map_pos = 3; /* a UTF-8 byte order mark is not part of the first field */
+    const char *at = p->map + p->map_pos;
+    size_t left = p->map_len - p->map_pos;
+    size_t cut = 0;
+    for (size_t want = BLOCK_SIZE; cut == 0 && want < left; want *= 2) {
+        cut = find_cut(at, want);
+        if (cut && b->first && p->sc->header && !has_content(at, cut))
+            cut = 0;
+    }
+    if (cut == 0)
+        cut = left; /* the rest of the file */
+    b->data = at;
+    b->len = cut;
+    p->map_pos += cut;
+    p->done = p->map_pos == p->map_len;
+}
+
+/* Maps a plain regular file (not gzip, not empty); 0 when that is not
+ * possible or not worth it, and the file is then read through zlib. */
+static int map_file(producer *p)
+{
+    int fd = open(p->path, O_RDONLY);
+    if (fd < 0)
+        return 0;
+    struct stat st;
+    unsigned char magic[2] = {0, 0};
+    int ok = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+             (uint64_t)st.st_size <= SIZE_MAX && pread(fd, magic, 2, 0) >= 1 &&
+             !(magic[0] == 0x1f && magic[1] == 0x8b);
+    if (ok) {
+        void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (m == MAP_FAILED) {
+            ok = 0;
+        } else {
+            (void)posix_madvise(m, (size_t)st.st_size, POSIX_MADV_SEQUENTIAL);
+            p->map = m;
+            p->map_len = (size_t)st.st_size;
+        }
+    }
+    close(fd);
+    return ok;
+}
+
 /* Fills b with the next block: the carried tail of the last read, then
  * reads up to a cut. Returns 0, or -1 when out of memory (b->read_status
  * says so). Sets p->done with the last block. */
@@ -710,6 +775,7 @@ static int read_block(producer *p, scan_block *b)
         if (n <= 0) {
             /* The end: everything left is the last block. */
             b->truncated = b->read_status != 0;
+            b->data = b->text;
             b->len = len;
             p->done = 1;
             return 0;
@@ -734,9 +800,11 @@ static int read_block(producer *p, scan_block *b)
     if (len > cut)
         memcpy(p->carry, b->text + cut, len - cut);
     p->carrylen = len - cut;
+    b->data = b->text;
     b->len = cut;
     return 0;
 nomem:
+    b->data = b->text;
     b->len = 0;
     b->read_status = HC_ERR_NOMEM;
     snprintf(b->read_msg, sizeof b->read_msg, "out of memory while reading");
@@ -837,14 +905,16 @@ int scan_file(const char *path, const scan_schema *sc, int threads,
 
     prod.path = path;
     prod.sc = sc;
-    errno = 0;
-    prod.gz = gzopen(path, "rb");
-    if (!prod.gz) {
-        rc = hc_error_set_at(err, HC_ERR_IO, path, 0, 0, "cannot open: %s",
-                             errno ? strerror(errno) : "out of memory");
-        goto done;
+    if (!map_file(&prod)) {
+        errno = 0;
+        prod.gz = gzopen(path, "rb");
+        if (!prod.gz) {
+            rc = hc_error_set_at(err, HC_ERR_IO, path, 0, 0, "cannot open: %s",
+                                 errno ? strerror(errno) : "out of memory");
+            goto done;
+        }
+        gzbuffer(prod.gz, 1u << 17);
     }
-    gzbuffer(prod.gz, 1u << 17);
 
     if (threads > 1) {
         if (pthread_mutex_init(&pl.mu, NULL) != 0)
@@ -867,7 +937,10 @@ int scan_file(const char *path, const scan_schema *sc, int threads,
         /* Read ahead into every free slot, in file order. */
         while (!prod.done && next_read - next_consume < (uint64_t)pl.nslots) {
             int s = (int)(next_read % (uint64_t)pl.nslots);
-            read_block(&prod, &pl.slots[s]);
+            if (prod.map)
+                map_block(&prod, &pl.slots[s]);
+            else
+                read_block(&prod, &pl.slots[s]);
             if (sync_ready)
                 pthread_mutex_lock(&pl.mu);
             pl.seq[s] = next_read;
@@ -932,6 +1005,8 @@ done:
         pthread_cond_destroy(&pl.cv);
         pthread_mutex_destroy(&pl.mu);
     }
+    if (prod.map)
+        munmap((void *)(uintptr_t)prod.map, prod.map_len);
     if (prod.gz) {
         int zc = gzclose_r(prod.gz);
         if (rc == 0 && zc != Z_OK)

@@ -56,8 +56,10 @@ typedef struct scan_key {
 } scan_key;
 
 typedef struct scan_block {
-    /* input: whole rows, except that the last block may end without a
-     * line break */
+    /* input: data[0..len), whole rows, except that the last block may end
+     * without a line break; data is text (gzip or a stream) or a slice of
+     * the mapped file */
+    const char *data;
     char *text;
     size_t len, cap;
     int first;       /* the file's first block (a header may be pending) */
