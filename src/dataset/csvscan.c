@@ -610,6 +610,8 @@ typedef struct producer {
     /* a plain regular file is mapped: blocks are slices of it, no copy */
     const char *map;
     size_t map_len, map_pos;
+    size_t map_released; /* [0, map_released) is unmapped again */
+    size_t page;
     gzFile gz;
     const scan_schema *sc;
     char *carry;
@@ -717,6 +719,8 @@ static int map_file(producer *p)
             (void)posix_madvise(m, (size_t)st.st_size, POSIX_MADV_SEQUENTIAL);
             p->map = m;
             p->map_len = (size_t)st.st_size;
+            long pg = sysconf(_SC_PAGESIZE);
+            p->page = pg > 0 ? (size_t)pg : 4096;
         }
     }
     close(fd);
@@ -983,6 +987,18 @@ int scan_file(const char *path, const scan_schema *sc, int threads,
         if (rc == 0 && b->read_status)
             rc = hc_error_set_at(err, b->read_status, path, 0, 0, "%s", b->read_msg);
         line += b->nlines;
+        /* Consumed text is never looked at again: unmapping it keeps the
+         * file's pages out of this process's resident set (they stay in
+         * the page cache). Only whole pages before the next block. */
+        if (prod.map) {
+            size_t end = (size_t)(b->data + b->len - prod.map);
+            size_t upto = end / prod.page * prod.page;
+            if (upto > prod.map_released) {
+                munmap((void *)(uintptr_t)(prod.map + prod.map_released),
+                       upto - prod.map_released);
+                prod.map_released = upto;
+            }
+        }
         if (sync_ready)
             pthread_mutex_lock(&pl.mu);
         pl.state[s] = SLOT_FREE;
@@ -1005,8 +1021,9 @@ done:
         pthread_cond_destroy(&pl.cv);
         pthread_mutex_destroy(&pl.mu);
     }
-    if (prod.map)
-        munmap((void *)(uintptr_t)prod.map, prod.map_len);
+    if (prod.map && prod.map_released < prod.map_len)
+        munmap((void *)(uintptr_t)(prod.map + prod.map_released),
+               prod.map_len - prod.map_released);
     if (prod.gz) {
         int zc = gzclose_r(prod.gz);
         if (rc == 0 && zc != Z_OK)
