@@ -293,6 +293,11 @@ static int nomem_block(scan_block *b, uint64_t line)
 static int data_row(const scan_schema *sc, scan_block *b, uint64_t line,
                     scan_ts_cache *tc)
 {
+    /* Row records keep 31 bits of key index and 32 of line within a block;
+     * only a single row of gigabytes could pass them. */
+    if (line > UINT32_MAX || b->nkeys >= 0x7fffffffu)
+        return block_error(b, HC_ERR_LIMIT, line, 0,
+                           "a row of more than 2^32 lines (field too large)");
     int64_t ts = 0;
     double value = 0.0;
     int missing = 0;
@@ -384,9 +389,9 @@ static int data_row(const scan_schema *sc, scan_block *b, uint64_t line,
     scan_row *row = &b->rows[b->nrows++];
     row->ts = ts;
     row->value = missing ? 0.0 : value;
-    row->key = key;
-    row->missing = (uint32_t)missing;
-    row->line = line;
+    row->key = key & 0x7fffffffu;
+    row->missing = missing != 0;
+    row->line = (uint32_t)line;
     return 0;
 }
 

@@ -44,10 +44,11 @@ typedef struct scan_schema {
  * entry. */
 typedef struct scan_row {
     int64_t ts;
-    double value;     /* 0 when missing */
-    uint32_t key;
-    uint32_t missing; /* target empty or NaN */
-    uint64_t line;    /* physical line of the row's start, from the block's */
+    double value;          /* 0 when missing */
+    unsigned key : 31;
+    unsigned missing : 1;  /* target empty or NaN */
+    uint32_t line;         /* physical line of the row's start, from the
+                              block's first (a block is far shorter) */
 } scan_row;
 
 typedef struct scan_key {
