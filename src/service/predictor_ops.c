@@ -103,6 +103,7 @@ int hc_op_create_predictor(hc_service *svc, const json_t *req, json_t **resp,
     hc_dataset *ds = NULL;
     json_t *tags = NULL, *doc = NULL, *accuracy = NULL;
     char *arn = NULL, *dir = NULL, *parent = NULL, *path = NULL;
+    hc_dataset_saving *saving = NULL;
     int lock_fd = -1, created = 0;
     int rc = hc_predictor_def_parse(&def, req, err);
     if (rc)
@@ -156,13 +157,18 @@ int hc_op_create_predictor(hc_service *svc, const json_t *req, json_t **resp,
     hc_train_summary summary;
     free(path);
     path = hc_path2(dir, "dataset.bin");
-    if ((rc = hc_dataset_save_threads(ds, path, svc->threads, err)))
+    /* The snapshot's wait for the disk runs beside the training. */
+    if ((rc = hc_dataset_save_start(&saving, ds, path, svc->threads, err)))
         goto failed;
     free(path);
     path = hc_path2(dir, "model.bin");
     if ((rc = hc_train(&def, ds, svc->threads, path, &summary, err)))
         goto failed;
     if ((rc = compute_accuracy(svc, &def, ds, path, &accuracy, err)))
+        goto failed;
+    rc = hc_dataset_save_finish(saving, err);
+    saving = NULL;
+    if (rc)
         goto failed;
     free(path);
     path = hc_path2(dir, "accuracy.json");
@@ -175,6 +181,8 @@ int hc_op_create_predictor(hc_service *svc, const json_t *req, json_t **resp,
     *resp = json_pack("{s:s}", "PredictorArn", arn);
     goto done;
 failed:
+    hc_dataset_save_abort(saving);
+    saving = NULL;
     if (created && doc) {
         hc_error ignored;
         json_object_del(doc, "_Pid");

@@ -1286,6 +1286,24 @@ START_TEST(snapshot_chunks_and_threads)
     ck_assert_int_eq(hc_dataset_load_threads(&a, four, 4, &err), HC_ERR_INTERNAL);
     ck_assert_ptr_null(a);
     ck_assert_ptr_nonnull(strstr(err.message, "CRC mismatch"));
+
+    /* Two-step save: nothing under either name after an abort; the file
+     * after finish is the one-step file. */
+    const char *two = tmp_path("chunks2.bin");
+    char two_tmp[1100];
+    snprintf(two_tmp, sizeof two_tmp, "%s.tmp", two);
+    hc_dataset_saving *sv = NULL;
+    ck_assert_int_eq(hc_dataset_save_start(&sv, ds, two, 2, &err), 0);
+    ck_assert_int_eq(access(two_tmp, F_OK), 0);
+    hc_dataset_save_abort(sv);
+    ck_assert_int_ne(access(two_tmp, F_OK), 0);
+    ck_assert_int_ne(access(two, F_OK), 0);
+    ck_assert_int_eq(hc_dataset_save_start(&sv, ds, two, 2, &err), 0);
+    ck_assert_int_ne(access(two, F_OK), 0);
+    ck_assert_int_eq(hc_dataset_save_finish(sv, &err), 0);
+    ck_assert_int_ne(access(two_tmp, F_OK), 0);
+    ck_assert(same_file(one, two));
+    hc_dataset_save_abort(NULL);
     hc_dataset_free(ds);
     free(v);
     free(f);
