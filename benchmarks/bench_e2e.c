@@ -8,7 +8,10 @@
  * sizes, the time per item.
  *
  *   bench_e2e HINDCAST [--full] [--daily N[,N...]] [--hourly N]
- *             [--threads T[,T...]] [--keep]
+ *             [--threads T[,T...]] [--repeat R] [--keep]
+ *
+ * Each command is timed R times (default 2, fresh workspace each time) and
+ * the best time is kept, as other jobs on a shared machine come and go.
  *
  * Default: 10,000 daily items (5 years, 1826 steps) and 10,000 hourly items
  * (8 weeks, 1344 steps); --full: 25,000, 50,000 and 100,000 daily items
@@ -35,6 +38,7 @@ typedef struct run_result {
 static const char *hindcast;
 static char *dir;
 static int keep;
+static int repeat = 2;
 
 static int sh(const char *cmd, double *secs, long *kib)
 {
@@ -110,21 +114,41 @@ static int bench_dataset(const char *freq, size_t items, size_t length,
         return -1;
     write_request(req, "p", freq, strcmp(freq, "H") == 0 ? 24 : 14, csv);
     for (int i = 0; i < nthreads; i++) {
-        snprintf(ws, sizeof ws, "%s/ws_%s_%zu_t%zu", dir, freq, items, threads[i]);
-        snprintf(cmd, sizeof cmd, "'%s' --quiet --workspace '%s' --threads %zu "
-                 "create-predictor --cli-input-json 'file://%s' > /dev/null",
-                 hindcast, ws, threads[i], req);
-        if (sh(cmd, &res[i].create_s, &res[i].create_kib))
-            return -1;
-        res[i].create_cpu = bench_last_cpu;
-        snprintf(cmd, sizeof cmd, "'%s' --quiet --workspace '%s' --threads %zu "
-                 "create-predictor-backtest-export-job --predictor-backtest-export-job-name e "
-                 "--predictor-arn arn:aws:forecast:us-east-1:000000000000:predictor/p "
-                 "--destination 'S3Config={Path=s3://bench/out,RoleArn=arn:aws:iam::000000000000:role/b}'"
-                 " > /dev/null", hindcast, ws, threads[i]);
-        if (sh(cmd, &res[i].export_s, &res[i].export_kib))
-            return -1;
-        res[i].export_cpu = bench_last_cpu;
+        res[i].create_s = res[i].export_s = -1.0;
+        res[i].create_kib = res[i].export_kib = 0;
+        for (int r = 0; r < repeat; r++) {
+            double cs, es;
+            long ck, ek;
+            snprintf(ws, sizeof ws, "%s/ws_%s_%zu_t%zu", dir, freq, items, threads[i]);
+            snprintf(cmd, sizeof cmd, "rm -rf '%s'", ws);
+            sh(cmd, NULL, NULL);
+            snprintf(cmd, sizeof cmd, "'%s' --quiet --workspace '%s' --threads %zu "
+                     "create-predictor --cli-input-json 'file://%s' > /dev/null",
+                     hindcast, ws, threads[i], req);
+            if (sh(cmd, &cs, &ck))
+                return -1;
+            double ccpu = bench_last_cpu;
+            snprintf(cmd, sizeof cmd, "'%s' --quiet --workspace '%s' --threads %zu "
+                     "create-predictor-backtest-export-job --predictor-backtest-export-job-name e "
+                     "--predictor-arn arn:aws:forecast:us-east-1:000000000000:predictor/p "
+                     "--destination 'S3Config={Path=s3://bench/out,RoleArn=arn:aws:iam::000000000000:role/b}'"
+                     " > /dev/null", hindcast, ws, threads[i]);
+            if (sh(cmd, &es, &ek))
+                return -1;
+            /* best time of the repeats; the largest peak RSS seen */
+            if (res[i].create_s < 0 || cs < res[i].create_s) {
+                res[i].create_s = cs;
+                res[i].create_cpu = ccpu;
+            }
+            if (res[i].export_s < 0 || es < res[i].export_s) {
+                res[i].export_s = es;
+                res[i].export_cpu = bench_last_cpu;
+            }
+            if (ck > res[i].create_kib)
+                res[i].create_kib = ck;
+            if (ek > res[i].export_kib)
+                res[i].export_kib = ek;
+        }
         if (i == 0) {
             char snap[8192];
             snprintf(snap, sizeof snap, "%s/predictors/p/dataset.bin", ws);
@@ -175,7 +199,7 @@ int main(int argc, char **argv)
     int ndaily = 1, nthreads = 2, full = 0;
     if (argc < 2) {
         fprintf(stderr, "usage: bench_e2e HINDCAST [--full] [--daily N[,N...]] "
-                        "[--hourly N] [--threads T[,T...]] [--keep]\n");
+                        "[--hourly N] [--threads T[,T...]] [--repeat R] [--keep]\n");
         return 2;
     }
     hindcast = argv[1];
@@ -197,6 +221,10 @@ int main(int argc, char **argv)
             hourly = strtoull(argv[++i], NULL, 10);
         } else if (strcmp(argv[i], "--threads") == 0 && v) {
             nthreads = parse_list(argv[++i], threads, MAX_THREADS);
+        } else if (strcmp(argv[i], "--repeat") == 0 && v) {
+            repeat = atoi(argv[++i]);
+            if (repeat < 1)
+                repeat = 1;
         } else if (strcmp(argv[i], "--keep") == 0) {
             keep = 1;
         } else {
@@ -212,7 +240,8 @@ int main(int argc, char **argv)
     printf("e2e: SeasonalNaive, 3 backtest windows, types 0.1 0.5 0.9 mean, "
            "dimension store; %d cores%s\n",
            cores, full ? "; full size" : "");
-    printf("speed-up: total (create-predictor, export) over the first thread count\n");
+    printf("speed-up: total (create-predictor, export) over the first thread count; "
+           "best of %d runs\n", repeat);
     printf("machine check: %d CPU-bound threads run %.2fx as fast as one (%d if "
            "every core is free)\n",
            cores, bench_available_parallelism(cores), cores);

@@ -182,6 +182,18 @@ int hc_dataset_save_threads(const hc_dataset *ds, const char *path, int threads,
 int hc_dataset_load_threads(hc_dataset **out, const char *path, int threads,
                             hc_error *err);
 
+/* hc_dataset_save_threads in two steps, so that the wait for the disk
+ * overlaps other work: start writes path + ".tmp" and begins its fsync on a
+ * background thread; finish waits for it, renames and fsyncs the
+ * directory, and frees s (on failure too, then removing the temporary
+ * file). abort removes the temporary file and frees s (NULL-safe). The
+ * dataset is not used after start returns. */
+typedef struct hc_dataset_saving hc_dataset_saving;
+int hc_dataset_save_start(hc_dataset_saving **s, const hc_dataset *ds,
+                          const char *path, int threads, hc_error *err);
+int hc_dataset_save_finish(hc_dataset_saving *s, hc_error *err);
+void hc_dataset_save_abort(hc_dataset_saving *s);
+
 /* Bytes held by the columnar arrays and strings (for memory reports). */
 size_t hc_dataset_memory(const hc_dataset *ds);
 

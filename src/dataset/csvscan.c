@@ -7,6 +7,12 @@
  * and keeps libcsv's strict-mode verdicts (the tests of the reader's
  * messages are unchanged).
  *
+ * A plain regular file is mapped and its blocks are slices of the mapping
+ * (the parsing threads fault the pages in; no copy through a read buffer);
+ * gzip files, and anything that cannot be mapped, go through zlib's
+ * gzread. A file truncated by another process while it is mapped would
+ * end the process with SIGBUS: the reader expects its input to hold still.
+ *
  * Blocks are cut on row boundaries. A line break ends a row unless it is
  * inside quotes; with valid quoting, "inside quotes" is "after an odd number
  * of quote characters since the block began" (a doubled quote counts two),
@@ -16,12 +22,16 @@
 #include "dataset/csvscan.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <zlib.h>
 
@@ -283,6 +293,11 @@ static int nomem_block(scan_block *b, uint64_t line)
 static int data_row(const scan_schema *sc, scan_block *b, uint64_t line,
                     scan_ts_cache *tc)
 {
+    /* Row records keep 31 bits of key index and 32 of line within a block;
+     * only a single row of gigabytes could pass them. */
+    if (line > UINT32_MAX || b->nkeys >= 0x7fffffffu)
+        return block_error(b, HC_ERR_LIMIT, line, 0,
+                           "a row of more than 2^32 lines (field too large)");
     int64_t ts = 0;
     double value = 0.0;
     int missing = 0;
@@ -374,9 +389,9 @@ static int data_row(const scan_schema *sc, scan_block *b, uint64_t line,
     scan_row *row = &b->rows[b->nrows++];
     row->ts = ts;
     row->value = missing ? 0.0 : value;
-    row->key = key;
-    row->missing = (uint32_t)missing;
-    row->line = line;
+    row->key = key & 0x7fffffffu;
+    row->missing = missing != 0;
+    row->line = (uint32_t)line;
     return 0;
 }
 
@@ -454,7 +469,7 @@ static const char malformed_msg[] =
  * skipped). Stops at the first error, recorded in b->status. */
 static void parse_block(const scan_schema *sc, scan_block *b)
 {
-    const char *p = b->text, *end = b->text + b->len;
+    const char *p = b->data, *end = b->data + b->len;
     uint64_t line = 0;
     int header_pending = b->first && sc->header;
     size_t ncols = sc->ncols;
@@ -597,6 +612,11 @@ static void parse_block(const scan_schema *sc, scan_block *b)
 
 typedef struct producer {
     const char *path;
+    /* a plain regular file is mapped: blocks are slices of it, no copy */
+    const char *map;
+    size_t map_len, map_pos;
+    size_t map_released; /* [0, map_released) is unmapped again */
+    size_t page;
     gzFile gz;
     const scan_schema *sc;
     char *carry;
@@ -658,6 +678,60 @@ static int has_content(const char *p, size_t len)
     return 0;
 }
 
+/* The next block of a mapped file: a slice ending at a cut. */
+static void map_block(producer *p, scan_block *b)
+{
+    b->first = !p->started;
+    p->started = 1;
+    b->truncated = 0;
+    b->read_status = 0;
+    b->read_msg[0] = '\0';
+    if (b->first && p->map_len >= 3 && memcmp(p->map, "\xEF\xBB\xBF", 3) == 0)
+        p->map_pos = 3; /* a UTF-8 byte order mark is not part of the first field */
+    const char *at = p->map + p->map_pos;
+    size_t left = p->map_len - p->map_pos;
+    size_t cut = 0;
+    for (size_t want = BLOCK_SIZE; cut == 0 && want < left; want *= 2) {
+        cut = find_cut(at, want);
+        if (cut && b->first && p->sc->header && !has_content(at, cut))
+            cut = 0;
+    }
+    if (cut == 0)
+        cut = left; /* the rest of the file */
+    b->data = at;
+    b->len = cut;
+    p->map_pos += cut;
+    p->done = p->map_pos == p->map_len;
+}
+
+/* Maps a plain regular file (not gzip, not empty); 0 when that is not
+ * possible or not worth it, and the file is then read through zlib. */
+static int map_file(producer *p)
+{
+    int fd = open(p->path, O_RDONLY);
+    if (fd < 0)
+        return 0;
+    struct stat st;
+    unsigned char magic[2] = {0, 0};
+    int ok = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+             (uint64_t)st.st_size <= SIZE_MAX && pread(fd, magic, 2, 0) >= 1 &&
+             !(magic[0] == 0x1f && magic[1] == 0x8b);
+    if (ok) {
+        void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (m == MAP_FAILED) {
+            ok = 0;
+        } else {
+            (void)posix_madvise(m, (size_t)st.st_size, POSIX_MADV_SEQUENTIAL);
+            p->map = m;
+            p->map_len = (size_t)st.st_size;
+            long pg = sysconf(_SC_PAGESIZE);
+            p->page = pg > 0 ? (size_t)pg : 4096;
+        }
+    }
+    close(fd);
+    return ok;
+}
+
 /* Fills b with the next block: the carried tail of the last read, then
  * reads up to a cut. Returns 0, or -1 when out of memory (b->read_status
  * says so). Sets p->done with the last block. */
@@ -710,6 +784,7 @@ static int read_block(producer *p, scan_block *b)
         if (n <= 0) {
             /* The end: everything left is the last block. */
             b->truncated = b->read_status != 0;
+            b->data = b->text;
             b->len = len;
             p->done = 1;
             return 0;
@@ -734,9 +809,11 @@ static int read_block(producer *p, scan_block *b)
     if (len > cut)
         memcpy(p->carry, b->text + cut, len - cut);
     p->carrylen = len - cut;
+    b->data = b->text;
     b->len = cut;
     return 0;
 nomem:
+    b->data = b->text;
     b->len = 0;
     b->read_status = HC_ERR_NOMEM;
     snprintf(b->read_msg, sizeof b->read_msg, "out of memory while reading");
@@ -837,14 +914,16 @@ int scan_file(const char *path, const scan_schema *sc, int threads,
 
     prod.path = path;
     prod.sc = sc;
-    errno = 0;
-    prod.gz = gzopen(path, "rb");
-    if (!prod.gz) {
-        rc = hc_error_set_at(err, HC_ERR_IO, path, 0, 0, "cannot open: %s",
-                             errno ? strerror(errno) : "out of memory");
-        goto done;
+    if (!map_file(&prod)) {
+        errno = 0;
+        prod.gz = gzopen(path, "rb");
+        if (!prod.gz) {
+            rc = hc_error_set_at(err, HC_ERR_IO, path, 0, 0, "cannot open: %s",
+                                 errno ? strerror(errno) : "out of memory");
+            goto done;
+        }
+        gzbuffer(prod.gz, 1u << 17);
     }
-    gzbuffer(prod.gz, 1u << 17);
 
     if (threads > 1) {
         if (pthread_mutex_init(&pl.mu, NULL) != 0)
@@ -867,7 +946,10 @@ int scan_file(const char *path, const scan_schema *sc, int threads,
         /* Read ahead into every free slot, in file order. */
         while (!prod.done && next_read - next_consume < (uint64_t)pl.nslots) {
             int s = (int)(next_read % (uint64_t)pl.nslots);
-            read_block(&prod, &pl.slots[s]);
+            if (prod.map)
+                map_block(&prod, &pl.slots[s]);
+            else
+                read_block(&prod, &pl.slots[s]);
             if (sync_ready)
                 pthread_mutex_lock(&pl.mu);
             pl.seq[s] = next_read;
@@ -910,6 +992,18 @@ int scan_file(const char *path, const scan_schema *sc, int threads,
         if (rc == 0 && b->read_status)
             rc = hc_error_set_at(err, b->read_status, path, 0, 0, "%s", b->read_msg);
         line += b->nlines;
+        /* Consumed text is never looked at again: unmapping it keeps the
+         * file's pages out of this process's resident set (they stay in
+         * the page cache). Only whole pages before the next block. */
+        if (prod.map) {
+            size_t end = (size_t)(b->data + b->len - prod.map);
+            size_t upto = end / prod.page * prod.page;
+            if (upto > prod.map_released) {
+                munmap((void *)(uintptr_t)(prod.map + prod.map_released),
+                       upto - prod.map_released);
+                prod.map_released = upto;
+            }
+        }
         if (sync_ready)
             pthread_mutex_lock(&pl.mu);
         pl.state[s] = SLOT_FREE;
@@ -932,6 +1026,9 @@ done:
         pthread_cond_destroy(&pl.cv);
         pthread_mutex_destroy(&pl.mu);
     }
+    if (prod.map && prod.map_released < prod.map_len)
+        munmap((void *)(uintptr_t)(prod.map + prod.map_released),
+               prod.map_len - prod.map_released);
     if (prod.gz) {
         int zc = gzclose_r(prod.gz);
         if (rc == 0 && zc != Z_OK)

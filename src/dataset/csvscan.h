@@ -44,10 +44,11 @@ typedef struct scan_schema {
  * entry. */
 typedef struct scan_row {
     int64_t ts;
-    double value;     /* 0 when missing */
-    uint32_t key;
-    uint32_t missing; /* target empty or NaN */
-    uint64_t line;    /* physical line of the row's start, from the block's */
+    double value;          /* 0 when missing */
+    unsigned key : 31;
+    unsigned missing : 1;  /* target empty or NaN */
+    uint32_t line;         /* physical line of the row's start, from the
+                              block's first (a block is far shorter) */
 } scan_row;
 
 typedef struct scan_key {
@@ -56,8 +57,10 @@ typedef struct scan_key {
 } scan_key;
 
 typedef struct scan_block {
-    /* input: whole rows, except that the last block may end without a
-     * line break */
+    /* input: data[0..len), whole rows, except that the last block may end
+     * without a line break; data is text (gzip or a stream) or a slice of
+     * the mapped file */
+    const char *data;
     char *text;
     size_t len, cap;
     int first;       /* the file's first block (a header may be pending) */

@@ -16,6 +16,7 @@
  * A string is u32 length + bytes (no NUL). The file size must be exactly
  * 28 + P, which catches truncation before the CRC is even computed. */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -292,6 +293,110 @@ int hc_dataset_save(const hc_dataset *ds, const char *path, hc_error *err)
 int hc_dataset_save_threads(const hc_dataset *ds, const char *path, int threads,
                             hc_error *err)
 {
+    hc_dataset_saving *s = NULL;
+    int rc = hc_dataset_save_start(&s, ds, path, threads, err);
+    return rc ? rc : hc_dataset_save_finish(s, err);
+}
+
+/* A snapshot written under its temporary name, being made durable. */
+struct hc_dataset_saving {
+    FILE *f;
+    char *tmp, *path;
+    pthread_t syncer;
+    int syncing;      /* the syncer thread runs */
+    int sync_errno;   /* its fsync's errno, 0 when it succeeded */
+};
+
+/* fsync waits on the disk, not on the CPU: run it beside the caller's
+ * next work (training) rather than in front of it. */
+static void *sync_main(void *arg)
+{
+    hc_dataset_saving *s = arg;
+    int r;
+    do
+        r = fsync(fileno(s->f));
+    while (r != 0 && errno == EINTR);
+    s->sync_errno = r == 0 ? 0 : errno;
+    return NULL;
+}
+
+static void saving_free(hc_dataset_saving *s)
+{
+    if (s->syncing) {
+        pthread_join(s->syncer, NULL);
+        s->syncing = 0;
+    }
+    if (s->f)
+        fclose(s->f);
+    free(s->tmp);
+    free(s->path);
+    free(s);
+}
+
+void hc_dataset_save_abort(hc_dataset_saving *s)
+{
+    if (!s)
+        return;
+    char *tmp = s->tmp;
+    s->tmp = NULL;
+    saving_free(s);
+    if (tmp)
+        remove(tmp);
+    free(tmp);
+}
+
+int hc_dataset_save_finish(hc_dataset_saving *s, hc_error *err)
+{
+    int rc = 0;
+    if (!s)
+        return hc_error_set(err, HC_ERR_INTERNAL, "dataset save: nothing to finish");
+    if (s->syncing) {
+        pthread_join(s->syncer, NULL);
+        s->syncing = 0;
+    } else {
+        sync_main(s);
+    }
+    if (s->sync_errno) {
+        rc = hc_error_set(err, HC_ERR_IO, "cannot write %s: %s", s->tmp,
+                          strerror(s->sync_errno));
+        hc_dataset_save_abort(s);
+        return rc;
+    }
+    int closed = fclose(s->f);
+    s->f = NULL;
+    if (closed != 0) {
+        rc = hc_error_set(err, HC_ERR_IO, "cannot write %s: %s", s->tmp, strerror(errno));
+        hc_dataset_save_abort(s);
+        return rc;
+    }
+    if (rename(s->tmp, s->path) != 0) {
+        rc = hc_error_set(err, HC_ERR_IO, "cannot rename %s to %s: %s", s->tmp, s->path,
+                          strerror(errno));
+        hc_dataset_save_abort(s);
+        return rc;
+    }
+    /* Make the rename itself durable; failure here loses nothing already
+     * written, so it is not an error. */
+    const char *slash = strrchr(s->path, '/');
+    if (slash) {
+        size_t dl = slash == s->path ? 1 : (size_t)(slash - s->path);
+        memcpy(s->tmp, s->path, dl);
+        s->tmp[dl] = '\0';
+    } else {
+        memcpy(s->tmp, ".", 2);
+    }
+    int dfd = open(s->tmp, O_RDONLY);
+    if (dfd >= 0) {
+        (void)fsync(dfd);
+        close(dfd);
+    }
+    saving_free(s);
+    return 0;
+}
+
+int hc_dataset_save_start(hc_dataset_saving **out, const hc_dataset *ds,
+                          const char *path, int threads, hc_error *err)
+{
     char *tmp = NULL;
     wr *w = NULL;
     int rc = 0;
@@ -408,41 +513,32 @@ int hc_dataset_save_threads(const hc_dataset *ds, const char *path, int threads,
         free(b.len);
         free(b.status);
     }
-    if (w->failed || fflush(w->f) != 0 || fsync(fileno(w->f)) != 0) {
+    if (w->failed || fflush(w->f) != 0) {
         rc = hc_error_set(err, HC_ERR_IO, "cannot write %s: %s", tmp, strerror(errno));
         fclose(w->f);
         w->f = NULL;
         remove(tmp);
         goto done;
     }
-    int closed = fclose(w->f);
+    hc_dataset_saving *sv = calloc(1, sizeof *sv);
+    char *pathcopy = malloc(plen + 1);
+    if (!sv || !pathcopy) {
+        free(sv);
+        free(pathcopy);
+        rc = hc_error_set(err, HC_ERR_NOMEM, "out of memory saving %s", path);
+        fclose(w->f);
+        w->f = NULL;
+        remove(tmp);
+        goto done;
+    }
+    memcpy(pathcopy, path, plen + 1);
+    sv->f = w->f;
     w->f = NULL;
-    if (closed != 0) {
-        rc = hc_error_set(err, HC_ERR_IO, "cannot write %s: %s", tmp, strerror(errno));
-        remove(tmp);
-        goto done;
-    }
-    if (rename(tmp, path) != 0) {
-        rc = hc_error_set(err, HC_ERR_IO, "cannot rename %s to %s: %s", tmp, path,
-                          strerror(errno));
-        remove(tmp);
-        goto done;
-    }
-    /* Make the rename itself durable; failure here loses nothing already
-     * written, so it is not an error. */
-    const char *slash = strrchr(path, '/');
-    if (slash) {
-        size_t dl = slash == path ? 1 : (size_t)(slash - path);
-        memcpy(tmp, path, dl);
-        tmp[dl] = '\0';
-    } else {
-        memcpy(tmp, ".", 2);
-    }
-    int dfd = open(tmp, O_RDONLY);
-    if (dfd >= 0) {
-        (void)fsync(dfd);
-        close(dfd);
-    }
+    sv->tmp = tmp;
+    tmp = NULL;
+    sv->path = pathcopy;
+    sv->syncing = pthread_create(&sv->syncer, NULL, sync_main, sv) == 0;
+    *out = sv;
 done:
     if (w && w->f)
         fclose(w->f);
