@@ -19,6 +19,7 @@
  * so the cut needs only the quote count, not a parse. A file whose quoting
  * is broken gets a cut at some line break: the block parse then reports the
  * broken quote, at the same place the serial parse would. */
+#include "core/memutil.h"
 #include "dataset/csvscan.h"
 
 #include <errno.h>
@@ -40,48 +41,6 @@
 #define BLOCK_SIZE ((size_t)1 << 20)
 #define SHOW_MAX 64 /* field text quoted in messages is cut to this */
 #define MAX_THREADS 64
-
-uint64_t scan_hash(const char *p, size_t n)
-{
-    const uint64_t k = UINT64_C(0x9E3779B97F4A7C15);
-    uint64_t h = (uint64_t)n * k;
-    while (n >= 8) {
-        uint64_t w;
-        memcpy(&w, p, 8);
-        h = (h ^ w) * k;
-        h ^= h >> 29;
-        p += 8;
-        n -= 8;
-    }
-    if (n) {
-        uint64_t w = 0;
-        for (size_t i = 0; i < n; i++)
-            w |= (uint64_t)(unsigned char)p[i] << (8 * i);
-        h = (h ^ w) * k;
-        h ^= h >> 29;
-    }
-    h *= UINT64_C(0xBF58476D1CE4E5B9);
-    h ^= h >> 32;
-    return h;
-}
-
-static int grow(void **p, size_t *cap, size_t need, size_t elem)
-{
-    if (need <= *cap)
-        return 0;
-    size_t c = *cap ? *cap : 64;
-    while (c < need) {
-        if (c > SIZE_MAX / 2 / elem)
-            return -1;
-        c *= 2;
-    }
-    void *q = realloc(*p, c * elem);
-    if (!q)
-        return -1;
-    *p = q;
-    *cap = c;
-    return 0;
-}
 
 /* ---- parsing one block ------------------------------------------------------ */
 
@@ -352,7 +311,7 @@ static int data_row(const scan_schema *sc, scan_block *b, uint64_t line,
     for (size_t c = 0; c < sc->ncols; c++)
         if (sc->role[c] == ROLE_DIM)
             need += b->flen[c] + 1;
-    if (grow((void **)&b->arena, &b->arenacap, b->arenalen + need, 1))
+    if (hc_grow_array((void **)&b->arena, &b->arenacap, b->arenalen + need, 1))
         return nomem_block(b, line);
     char *k = b->arena + b->arenalen;
     size_t n = b->flen[sc->col_item];
@@ -375,16 +334,16 @@ static int data_row(const scan_schema *sc, scan_block *b, uint64_t line,
         same_bytes(b->arena + prev->off, b->arena + b->arenalen, need)) {
         key = (uint32_t)(b->nkeys - 1);
     } else {
-        if (grow((void **)&b->keys, &b->keyscap, b->nkeys + 1, sizeof *b->keys))
+        if (hc_grow_array((void **)&b->keys, &b->keyscap, b->nkeys + 1, sizeof *b->keys))
             return nomem_block(b, line);
         scan_key *nk = &b->keys[b->nkeys];
         nk->off = b->arenalen;
         nk->len = need;
-        nk->hash = scan_hash(b->arena + b->arenalen, need);
+        nk->hash = hc_hash_bytes(b->arena + b->arenalen, need);
         b->arenalen += need;
         key = (uint32_t)b->nkeys++;
     }
-    if (grow((void **)&b->rows, &b->rowscap, b->nrows + 1, sizeof *b->rows))
+    if (hc_grow_array((void **)&b->rows, &b->rowscap, b->nrows + 1, sizeof *b->rows))
         return nomem_block(b, line);
     scan_row *row = &b->rows[b->nrows++];
     row->ts = ts;
@@ -742,7 +701,7 @@ static int read_block(producer *p, scan_block *b)
     b->truncated = 0;
     b->read_status = 0;
     b->read_msg[0] = '\0';
-    if (grow((void **)&b->text, &b->cap, p->carrylen + BLOCK_SIZE, 1))
+    if (hc_grow_array((void **)&b->text, &b->cap, p->carrylen + BLOCK_SIZE, 1))
         goto nomem;
     if (p->carrylen)
         memcpy(b->text, p->carry, p->carrylen);
@@ -751,7 +710,7 @@ static int read_block(producer *p, scan_block *b)
     size_t cut = 0;
     for (;;) {
         if (len + BLOCK_SIZE / 2 > b->cap &&
-            grow((void **)&b->text, &b->cap, len + BLOCK_SIZE, 1))
+            hc_grow_array((void **)&b->text, &b->cap, len + BLOCK_SIZE, 1))
             goto nomem;
         size_t want = b->cap - len;
         if (want > (size_t)1 << 30)
@@ -804,7 +763,7 @@ static int read_block(producer *p, scan_block *b)
         if (cut)
             break;
     }
-    if (grow((void **)&p->carry, &p->carrycap, len - cut, 1))
+    if (hc_grow_array((void **)&p->carry, &p->carrycap, len - cut, 1))
         goto nomem;
     if (len > cut)
         memcpy(p->carry, b->text + cut, len - cut);

@@ -53,7 +53,7 @@ typedef struct scan_row {
 
 typedef struct scan_key {
     size_t off, len; /* in the block's arena; len counts every NUL */
-    uint64_t hash;   /* scan_hash of the bytes */
+    uint64_t hash;   /* hc_hash_bytes of the bytes */
 } scan_key;
 
 typedef struct scan_block {
@@ -122,8 +122,5 @@ typedef struct scan_ts_cache {
 int scan_fast_decimal(const char *s, size_t n, double *out);
 int scan_fast_ts(const char *s, size_t n, hc_ts_format fmt, scan_ts_cache *c,
                  int64_t *out);
-
-/* The hash of item keys (multiply-xorshift over 8-byte words). */
-uint64_t scan_hash(const char *p, size_t n);
 
 #endif

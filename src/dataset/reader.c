@@ -32,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/memutil.h"
 #include "dataset/csvscan.h"
 #include "dataset/dataset_internal.h"
 #include "hindcast/calendar.h"
@@ -125,24 +126,6 @@ typedef struct reader {
     size_t nobs;
     window w;
 } reader;
-
-static int grow(void **p, size_t *cap, size_t need, size_t elem)
-{
-    if (need <= *cap)
-        return 0;
-    size_t c = *cap ? *cap : 64;
-    while (c < need) {
-        if (c > SIZE_MAX / 2 / elem)
-            return -1;
-        c *= 2;
-    }
-    void *q = realloc(*p, c * elem);
-    if (!q)
-        return -1;
-    *p = q;
-    *cap = c;
-    return 0;
-}
 
 static int nomem_at(reader *r, long line)
 {
@@ -325,8 +308,8 @@ static int find_item(reader *r, const char *key, size_t len, uint64_t h,
     if (r->nitems >= UINT32_MAX - 1)
         return hc_error_set_at(r->err, HC_ERR_LIMIT, r->path, line, 0,
                                "more than %u items", UINT32_MAX - 2);
-    if (grow((void **)&r->items, &r->itemscap, r->nitems + 1, sizeof *r->items) ||
-        grow((void **)&r->keys, &r->keyscap, r->keyslen + len, 1))
+    if (hc_grow_array((void **)&r->items, &r->itemscap, r->nitems + 1, sizeof *r->items) ||
+        hc_grow_array((void **)&r->keys, &r->keyscap, r->keyslen + len, 1))
         return nomem_at(r, line);
     item_rec *it = &r->items[r->nitems];
     memset(it, 0, sizeof *it);
@@ -586,7 +569,7 @@ static int consume(void *ctx, const scan_block *b, uint64_t first_line)
         if (r->nrows >= UINT32_MAX)
             return hc_error_set_at(r->err, HC_ERR_LIMIT, r->path, line, 0,
                                    "more than %u data rows", UINT32_MAX);
-        if (grow((void **)&r->rows, &r->rowscap, r->nrows + 1, sizeof *r->rows))
+        if (hc_grow_array((void **)&r->rows, &r->rowscap, r->nrows + 1, sizeof *r->rows))
             return nomem_at(r, line);
         row_rec *rec = &r->rows[r->nrows++];
         rec->ts = row->ts;
@@ -671,7 +654,7 @@ static int adopt_keys(reader *r, hc_dataset *ds)
     for (size_t c = 0; c < r->ncols; c++)
         if (r->role[c] == ROLE_DIM)
             names_len += strlen(o->attribute_names[c]) + 1;
-    if (grow((void **)&r->keys, &r->keyscap, r->keyslen + names_len + 1, 1))
+    if (hc_grow_array((void **)&r->keys, &r->keyscap, r->keyslen + names_len + 1, 1))
         return hc_error_set(r->err, HC_ERR_NOMEM,
                             "%s: out of memory building the series", r->path);
     size_t names_off = r->keyslen;

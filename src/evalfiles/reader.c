@@ -24,6 +24,7 @@
 #include <csv.h>
 #include <zlib.h>
 
+#include "core/memutil.h"
 #include "evalfiles/evalfiles.h"
 #include "hindcast/calendar.h"
 #include "hindcast/numfmt.h"
@@ -86,24 +87,6 @@ typedef struct scan {
     int have_last_window;
 } scan;
 
-static int grow(void **p, size_t *cap, size_t need, size_t elem)
-{
-    if (need <= *cap)
-        return 0;
-    size_t c = *cap ? *cap : 64;
-    while (c < need) {
-        if (c > SIZE_MAX / 2 / elem)
-            return -1;
-        c *= 2;
-    }
-    void *q = realloc(*p, c * elem);
-    if (!q)
-        return -1;
-    *p = q;
-    *cap = c;
-    return 0;
-}
-
 static char *dup_text(const char *s, size_t n)
 {
     char *p = malloc(n + 1);
@@ -160,30 +143,6 @@ static int field_is(const scan *s, size_t c, const char *text)
 
 /* ---- keys and windows ----------------------------------------------------- */
 
-/* Multiply-xorshift over 8-byte words (keys are short). */
-static uint64_t hash_bytes(const char *p, size_t n)
-{
-    const uint64_t k = UINT64_C(0x9E3779B97F4A7C15);
-    uint64_t h = (uint64_t)n * k;
-    while (n >= 8) {
-        uint64_t w;
-        memcpy(&w, p, 8);
-        h = (h ^ w) * k;
-        h ^= h >> 29;
-        p += 8;
-        n -= 8;
-    }
-    if (n) {
-        uint64_t w = 0;
-        for (size_t i = 0; i < n; i++)
-            w |= (uint64_t)(unsigned char)p[i] << (8 * i);
-        h = (h ^ w) * k;
-        h ^= h >> 29;
-    }
-    h *= UINT64_C(0xBF58476D1CE4E5B9);
-    h ^= h >> 32;
-    return h;
-}
 
 static int map_grow(hc_fv_table *t, table_state *st)
 {
@@ -208,7 +167,7 @@ static int map_grow(hc_fv_table *t, table_state *st)
 static int key_lookup(hc_fv_table *t, table_state *st, const char *key,
                       size_t len, int add, uint32_t *out)
 {
-    uint64_t h = hash_bytes(key, len);
+    uint64_t h = hc_hash_bytes(key, len);
     if ((t->nkeys + 1) * 2 > st->mapcap && map_grow(t, st))
         return -1;
     size_t mask = st->mapcap - 1;
@@ -229,14 +188,14 @@ static int key_lookup(hc_fv_table *t, table_state *st, const char *key,
         return -1;
     size_t used = t->nkeys ? t->key_off[t->nkeys - 1] + t->key_len[t->nkeys - 1] : 0;
     size_t kcap = st->keyscap, kcap2 = st->keyscap;
-    if (grow((void **)&t->key_off, &kcap, t->nkeys + 1, sizeof *t->key_off) ||
-        grow((void **)&t->key_len, &kcap2, t->nkeys + 1, sizeof *t->key_len))
+    if (hc_grow_array((void **)&t->key_off, &kcap, t->nkeys + 1, sizeof *t->key_off) ||
+        hc_grow_array((void **)&t->key_len, &kcap2, t->nkeys + 1, sizeof *t->key_len))
         return -1;
     size_t hcap = st->keyscap;
-    if (grow((void **)&st->key_hash, &hcap, t->nkeys + 1, sizeof *st->key_hash))
+    if (hc_grow_array((void **)&st->key_hash, &hcap, t->nkeys + 1, sizeof *st->key_hash))
         return -1;
     st->keyscap = kcap;
-    if (grow((void **)&t->key_bytes, &st->keybytescap, used + len, 1))
+    if (hc_grow_array((void **)&t->key_bytes, &st->keybytescap, used + len, 1))
         return -1;
     memcpy(t->key_bytes + used, key, len);
     t->key_off[t->nkeys] = used;
@@ -250,7 +209,7 @@ static int key_lookup(hc_fv_table *t, table_state *st, const char *key,
 static int add_window(hc_fv_table *t, table_state *st, int64_t start,
                       int64_t end, uint32_t file, long line)
 {
-    if (grow((void **)&t->windows, &st->windowscap, t->nwindows + 1,
+    if (hc_grow_array((void **)&t->windows, &st->windowscap, t->nwindows + 1,
              sizeof *t->windows))
         return -1;
     hc_fv_window *w = &t->windows[t->nwindows++];
@@ -410,7 +369,7 @@ static int first_header(scan *s)
             size_t need = strlen(se->item_id) + 1;
             for (size_t d = 0; d < ds->ndims; d++)
                 need += strlen(se->dims[d]) + 1;
-            if (grow((void **)&s->keybuf, &s->keybufcap, need, 1))
+            if (hc_grow_array((void **)&s->keybuf, &s->keybufcap, need, 1))
                 return nomem(s);
             char *k = s->keybuf;
             memcpy(k, se->item_id, strlen(se->item_id) + 1);
@@ -596,14 +555,14 @@ static int data_row(scan *s)
     if (t->nrows + 1 > st->rowscap) {
         size_t cap = st->rowscap, c2 = st->rowscap, c3 = st->rowscap,
                c4 = st->rowscap;
-        if (grow((void **)&t->row_key, &cap, t->nrows + 1, sizeof *t->row_key) ||
-            grow((void **)&t->row_window, &c2, t->nrows + 1, sizeof *t->row_window) ||
-            grow((void **)&t->row_ts, &c3, t->nrows + 1, sizeof *t->row_ts) ||
-            grow((void **)&t->target, &c4, t->nrows + 1, sizeof *t->target))
+        if (hc_grow_array((void **)&t->row_key, &cap, t->nrows + 1, sizeof *t->row_key) ||
+            hc_grow_array((void **)&t->row_window, &c2, t->nrows + 1, sizeof *t->row_window) ||
+            hc_grow_array((void **)&t->row_ts, &c3, t->nrows + 1, sizeof *t->row_ts) ||
+            hc_grow_array((void **)&t->target, &c4, t->nrows + 1, sizeof *t->target))
             return nomem(s);
         for (size_t j = 0; j < t->ntypes; j++) {
             size_t c5 = st->rowscap;
-            if (grow((void **)&t->values[j], &c5, t->nrows + 1, sizeof(double)))
+            if (hc_grow_array((void **)&t->values[j], &c5, t->nrows + 1, sizeof(double)))
                 return nomem(s);
         }
         st->rowscap = cap;
@@ -620,7 +579,7 @@ static int data_row(scan *s)
                              t->columns[first_value + j]);
     }
 
-    if (grow((void **)&s->keybuf, &s->keybufcap, need, 1))
+    if (hc_grow_array((void **)&s->keybuf, &s->keybufcap, need, 1))
         return nomem(s);
     char *k = s->keybuf;
     for (size_t c = 0; c < ts_col; c++) {
@@ -696,8 +655,8 @@ static void on_field(void *data, size_t len, void *ctx)
         s->row_line = s->line;
         s->rowlen = 0;
     }
-    if (grow((void **)&s->rowbuf, &s->rowcap, s->rowlen + len + 1, 1) ||
-        grow((void **)&s->fields, &s->fieldscap, s->nfields + 1, sizeof *s->fields)) {
+    if (hc_grow_array((void **)&s->rowbuf, &s->rowcap, s->rowlen + len + 1, 1) ||
+        hc_grow_array((void **)&s->fields, &s->fieldscap, s->nfields + 1, sizeof *s->fields)) {
         nomem(s);
         return;
     }
@@ -879,8 +838,8 @@ static void scan_free(scan *s)
 static int add_file(hc_fv_table *t, table_state *st, const char *path)
 {
     size_t cap = st->filescap;
-    if (grow((void **)&t->files, &cap, t->nfiles + 1, sizeof *t->files) ||
-        grow((void **)&t->file_first_row, &st->filescap, t->nfiles + 2,
+    if (hc_grow_array((void **)&t->files, &cap, t->nfiles + 1, sizeof *t->files) ||
+        hc_grow_array((void **)&t->file_first_row, &st->filescap, t->nfiles + 2,
              sizeof *t->file_first_row))
         return -1;
     if (!(t->files[t->nfiles] = dup_text(path, strlen(path))))
@@ -930,7 +889,7 @@ static int expand_path(hc_fv_table *t, table_state *st, const char *path,
             continue;
         size_t plen = strlen(path);
         char *full = malloc(plen + strlen(name) + 2);
-        if (!full || grow((void **)&names, &cap, n + 1, sizeof *names)) {
+        if (!full || hc_grow_array((void **)&names, &cap, n + 1, sizeof *names)) {
             free(full);
             rc = hc_error_set(err, HC_ERR_NOMEM, "out of memory");
             goto done;
