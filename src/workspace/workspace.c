@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "hindcast/buf.h"
+#include "hindcast/writer.h"
 
 char *hc_path2(const char *a, const char *b)
 {
@@ -119,70 +120,25 @@ void hc_ws_unlock(int fd)
     }
 }
 
-static int fsync_parent(const char *path)
-{
-    char *dir = malloc(strlen(path) + 2);
-    if (!dir)
-        return -1;
-    strcpy(dir, path);
-    char *slash = strrchr(dir, '/');
-    if (slash)
-        *(slash == dir ? slash + 1 : slash) = '\0';
-    else
-        strcpy(dir, ".");
-    int fd = open(dir, O_RDONLY | O_DIRECTORY);
-    free(dir);
-    if (fd < 0)
-        return -1;
-    int rc = fsync(fd);
-    close(fd);
-    return rc;
-}
-
 int hc_ws_write_json(const char *path, const json_t *doc, hc_error *err)
 {
     char *text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
                                      JSON_REAL_PRECISION(17));
-    hc_buf tmpname = HC_BUF_INIT;
-    hc_buf_printf(&tmpname, "%s.tmp.%ld", path, (long)getpid());
-    char *tmp = tmpname.data;
-    int rc = 0;
-    if (!text || !tmp) {
-        rc = hc_error_set(err, HC_ERR_NOMEM, "out of memory");
-        goto done;
-    }
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-    if (fd < 0) {
-        rc = hc_error_set(err, HC_ERR_IO, "cannot create %s: %s", tmp,
-                          strerror(errno));
-        goto done;
-    }
-    size_t len = strlen(text), off = 0;
-    while (off < len) {
-        ssize_t n = write(fd, text + off, len - off);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) {
-            rc = hc_error_set(err, HC_ERR_IO, "cannot write %s: %s", tmp,
-                              strerror(errno));
-            break;
-        }
-        off += (size_t)n;
-    }
-    if (rc == 0 && (write(fd, "\n", 1) != 1 || fsync(fd) != 0))
-        rc = hc_error_set(err, HC_ERR_IO, "cannot write %s: %s", tmp,
-                          strerror(errno));
-    close(fd);
-    if (rc == 0 && rename(tmp, path) != 0)
-        rc = hc_error_set(err, HC_ERR_IO, "cannot rename %s: %s", tmp,
-                          strerror(errno));
-    if (rc != 0)
-        unlink(tmp);
-    else
-        fsync_parent(path);
-done:
+    int dumped = text != NULL;
+    hc_buf body = HC_BUF_INIT;
+    hc_buf_printf(&body, "%s\n", dumped ? text : "");
     free(text);
-    free(tmp);
+    /* Workspace paths are always <directory>/<name>. */
+    const char *slash = strrchr(path, '/');
+    char *dir = slash ? strndup(path, (size_t)(slash - path)) : NULL;
+    int rc;
+    if (!dumped || body.failed || !dir)
+        rc = hc_error_set(err, HC_ERR_NOMEM, "out of memory");
+    else
+        rc = hc_write_file_atomic(dir[0] ? dir : "/", slash + 1, body.data,
+                                  body.len, err);
+    free(dir);
+    hc_buf_free(&body);
     return rc;
 }
 
