@@ -50,9 +50,8 @@ static int load_predictor(hc_service *svc, const char *arn, predictor_data *p,
 {
     int rc;
     char *dir = NULL, *path = NULL;
-    if ((rc = hc_svc_predictor_name(svc, arn, "predictorArn", p->name,
-                                    sizeof p->name, err)) ||
-        (rc = hc_svc_load_predictor(svc, p->name, &p->doc, err)))
+    if ((rc = hc_svc_open_predictor(svc, arn, "predictorArn", p->name,
+                                    sizeof p->name, &p->doc, err)))
         return rc;
     const char *status = json_string_value(json_object_get(p->doc, "Status"));
     if (!status || strcmp(status, "ACTIVE") != 0)

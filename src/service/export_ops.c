@@ -267,22 +267,9 @@ int hc_op_create_export_job(hc_service *svc, const json_t *req, json_t **resp,
         goto done;
     }
     if ((rc = hc_svc_parse_tags(req, &tags, err)) ||
-        (rc = hc_svc_predictor_name(svc, predictor_arn, "predictorArn", w.predictor,
-                                    sizeof w.predictor, err)))
+        (rc = hc_svc_open_predictor(svc, predictor_arn, "predictorArn", w.predictor,
+                                    sizeof w.predictor, &pdoc, err)))
         goto done;
-    {
-        char *pdir = hc_svc_predictor_dir(svc, w.predictor);
-        char *pjson = pdir ? hc_path2(pdir, "predictor.json") : NULL;
-        rc = pjson ? hc_svc_load_settled(svc, pjson, &pdoc, err)
-                   : hc_error_set(err, HC_ERR_NOMEM, "out of memory");
-        if (rc == HC_ERR_NOT_FOUND)
-            rc = hc_error_set(err, HC_ERR_NOT_FOUND,
-                              "No resource found with the arn: %s", predictor_arn);
-        free(pjson);
-        free(pdir);
-        if (rc)
-            goto done;
-    }
     const char *pstatus = json_string_value(json_object_get(pdoc, "Status"));
     if (!pstatus || strcmp(pstatus, "ACTIVE") != 0) {
         rc = hc_error_set(err, HC_ERR_IN_USE,

@@ -129,22 +129,12 @@ int ju_get_array(const json_t *obj, const char *key, const char *path,
     return 0;
 }
 
-json_t *ju_real(double x)
-{
-    return json_real(x);
-}
-
 json_t *ju_time(int64_t t)
 {
     char buf[40];
     hc_format_ts_plain(buf, t);
     strcat(buf, "+00:00");
     return json_string(buf);
-}
-
-json_t *ju_time_of_step(int freq, int64_t step)
-{
-    return ju_time(hc_step_start((hc_freq)freq, step));
 }
 
 int ju_parse_time(const char *text, int64_t *out)

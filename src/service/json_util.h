@@ -36,13 +36,8 @@ int ju_get_array(const json_t *obj, const char *key, const char *path,
  * members in insertion order, reals in Python repr form). */
 int ju_dump_cli(const json_t *v, hc_buf *out);
 
-/* Reals for responses: NaN/inf cannot be JSON, so callers skip them. */
-json_t *ju_real(double x);
-
 /* "2020-04-25T22:30:23+00:00" */
 json_t *ju_time(int64_t t);
-/* The start time of step `step` of frequency f, as ju_time. */
-json_t *ju_time_of_step(int freq, int64_t step);
 /* Parses ju_time's form back (also accepts a trailing 'Z'). 0 or -1. */
 int ju_parse_time(const char *text, int64_t *out);
 

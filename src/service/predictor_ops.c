@@ -342,19 +342,9 @@ static int predictor_from_request(hc_service *svc, const json_t *req,
     const char *arn = NULL;
     int rc;
     if ((rc = ju_check_members(req, "input", members, err)) ||
-        (rc = ju_get_string(req, "PredictorArn", "PredictorArn", 1, &arn, err)) ||
-        (rc = hc_svc_predictor_name(svc, arn, "predictorArn", name, cap, err)))
+        (rc = ju_get_string(req, "PredictorArn", "PredictorArn", 1, &arn, err)))
         return rc;
-    char *dir = hc_svc_predictor_dir(svc, name);
-    char *path = dir ? hc_path2(dir, "predictor.json") : NULL;
-    rc = path ? hc_svc_load_settled(svc, path, doc, err)
-              : hc_error_set(err, HC_ERR_NOMEM, "out of memory");
-    if (rc == HC_ERR_NOT_FOUND)
-        rc = hc_error_set(err, HC_ERR_NOT_FOUND,
-                          "No resource found with the arn: %s", arn);
-    free(path);
-    free(dir);
-    return rc;
+    return hc_svc_open_predictor(svc, arn, "predictorArn", name, cap, doc, err);
 }
 
 int hc_op_describe_predictor(hc_service *svc, const json_t *req, json_t **resp,

@@ -219,6 +219,25 @@ int hc_svc_predictor_name(const hc_service *svc, const char *arn,
     return 0;
 }
 
+int hc_svc_open_predictor(const hc_service *svc, const char *arn,
+                          const char *field, char *name, size_t cap,
+                          json_t **doc, hc_error *err)
+{
+    int rc = hc_svc_predictor_name(svc, arn, field, name, cap, err);
+    if (rc)
+        return rc;
+    char *dir = hc_svc_predictor_dir(svc, name);
+    char *path = dir ? hc_path2(dir, "predictor.json") : NULL;
+    rc = path ? hc_svc_load_settled(svc, path, doc, err)
+              : hc_error_set(err, HC_ERR_NOMEM, "out of memory");
+    if (rc == HC_ERR_NOT_FOUND)
+        rc = hc_error_set(err, HC_ERR_NOT_FOUND,
+                          "No resource found with the arn: %s", arn);
+    free(path);
+    free(dir);
+    return rc;
+}
+
 char *hc_svc_predictor_dir(const hc_service *svc, const char *name)
 {
     return hc_path3(svc->root, "predictors", name);

@@ -41,6 +41,12 @@ int hc_svc_predictor_name(const hc_service *svc, const char *arn,
                           const char *field, char *name, size_t cap,
                           hc_error *err);
 
+/* Resolves a predictor ARN (as hc_svc_predictor_name) and loads its
+ * settled document (hc_svc_load_settled); NotFound names the ARN. */
+int hc_svc_open_predictor(const hc_service *svc, const char *arn,
+                          const char *field, char *name, size_t cap,
+                          json_t **doc, hc_error *err);
+
 /* <root>/predictors/<name> and files inside it (malloc'd). */
 char *hc_svc_predictor_dir(const hc_service *svc, const char *name);
 
