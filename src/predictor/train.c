@@ -82,122 +82,28 @@ typedef struct candidate_score {
     double rmse;    /* tie-break / fallback: mean RMSE */
 } candidate_score;
 
-/* Fits `model` on every included window of item s and scores it on the
- * windows' actuals, as the export will (same seeds, same metrics). */
-static int score_candidate(const train_ctx *ctx, const hc_series *s,
-                           const hc_model *model, double *mean, double *quant,
-                           candidate_score *out, hc_error *err)
+static void item_fit_reset(item_fit *r)
+{
+    hc_buf_reset(&r->entries);
+    r->fitted = r->excluded = r->fallbacks = 0;
+    memset(r->by_algorithm, 0, sizeof r->by_algorithm);
+    r->chosen = 0;
+}
+
+/* Fits `model` on every window of item s, appending the model-file entries
+ * and counts to res. With `score` (AutoPredictor), it also forecasts each
+ * fitted window and scores it on the window's actuals as the export will
+ * (same seeds, same metrics); mean/quant are scratch of horizon and
+ * horizon * nquantiles doubles. */
+static int fit_windows(const train_ctx *ctx, const hc_series *s,
+                       const hc_model *model, item_fit *res, double *mean,
+                       double *quant, candidate_score *score, hc_error *err)
 {
     const hc_predictor_def *def = ctx->def;
     const hc_dataset *ds = ctx->ds;
     int season = hc_freq_season_length(def->freq);
     double msum = 0, rsum = 0;
     size_t mcount = 0, rcount = 0;
-    for (int k = 0; k < def->nwindows; k++) {
-        size_t train_len = 0;
-        int64_t ws = hc_window_start(def, ds, k);
-        if (hc_window_state_of(def, ds, s, ws, &train_len) != HC_WIN_FITTED)
-            continue;
-        const double *y = ds->values + s->offset;
-        hc_fit_input in = {y, train_len, season, def->freq,
-                           hc_fit_seed(s, ds->ndims, k)};
-        hc_fitted fit = {0};
-        int rc = hc_model_fit_with_fallback(model, &in, &fit, err);
-        if (rc == 0) {
-            hc_forecast_request req = {def->horizon, def->nquantiles, def->quantiles,
-                                       hc_fit_seed(s, ds->ndims, k) ^ 0x5eedu};
-            rc = hc_model_forecast(&fit, &req, mean, quant, err);
-        }
-        hc_fitted_clear(&fit);
-        if (rc != 0)
-            return rc < 0 ? rc : hc_error_set(err, HC_ERR_INTERNAL,
-                                               "item %s: no model could be fitted",
-                                               s->item_id);
-        hc_window_metrics w;
-        hc_metrics_window(y + train_len, mean, quant, def->quantiles,
-                          def->nquantiles, def->horizon,
-                          hc_mase_scale(y, train_len, season), &w);
-        double v = metric_value(def->metric, &w);
-        if (!isnan(v)) {
-            msum += v;
-            mcount++;
-        }
-        if (!isnan(w.rmse)) {
-            rsum += w.rmse;
-            rcount++;
-        }
-    }
-    out->defined = mcount > 0;
-    out->metric = mcount ? msum / (double)mcount : (double)NAN;
-    out->rmse = rcount ? rsum / (double)rcount : (double)INFINITY;
-    return 0;
-}
-
-/* 1 when a beats b: a defined metric beats none, then lower metric, then
- * lower RMSE; equal scores keep the earlier (simpler) model. */
-static int better(const candidate_score *a, const candidate_score *b)
-{
-    if (a->defined != b->defined)
-        return a->defined;
-    if (a->defined && a->metric != b->metric)
-        return a->metric < b->metric;
-    return a->rmse < b->rmse;
-}
-
-/* AutoPredictor: the registered model with the best OptimizationMetric over
- * the item's backtest windows. */
-static int choose_model(const train_ctx *ctx, const hc_series *s,
-                        const hc_model **chosen, hc_error *err)
-{
-    const hc_predictor_def *def = ctx->def;
-    double *mean = malloc(def->horizon * sizeof *mean);
-    double *quant = malloc(def->horizon * (def->nquantiles + 1) * sizeof *quant);
-    int rc = 0;
-    candidate_score best = {0, (double)NAN, (double)INFINITY};
-    *chosen = NULL;
-    if (!mean || !quant) {
-        rc = hc_error_set(err, HC_ERR_NOMEM, "out of memory");
-        goto done;
-    }
-    for (int id = 1; id < 16; id++) {
-        const hc_model *m = hc_model_by_id((hc_algorithm)id);
-        if (!m)
-            continue;
-        candidate_score sc;
-        if ((rc = score_candidate(ctx, s, m, mean, quant, &sc, err)))
-            goto done;
-        if (!*chosen || better(&sc, &best)) {
-            *chosen = m;
-            best = sc;
-        }
-    }
-done:
-    free(mean);
-    free(quant);
-    return rc;
-}
-
-static int fit_item(void *p, size_t index, int worker)
-{
-    train_ctx *ctx = p;
-    const hc_predictor_def *def = ctx->def;
-    const hc_dataset *ds = ctx->ds;
-    size_t item = ctx->batch_begin + index;
-    const hc_series *s = &ds->series[item];
-    item_fit *res = &ctx->results[index];
-    hc_error *err = &ctx->worker_errors[worker];
-    hc_buf_reset(&res->entries);
-    res->fitted = res->excluded = res->fallbacks = 0;
-    memset(res->by_algorithm, 0, sizeof res->by_algorithm);
-    res->chosen = 0;
-
-    const hc_model *model = def->model;
-    if (def->automl) {
-        int rc = choose_model(ctx, s, &model, err);
-        if (rc)
-            return rc;
-        res->chosen = model ? (int)model->id : 0;
-    }
     for (int k = 0; k < def->nwindows; k++) {
         size_t train_len = 0;
         int64_t ws = hc_window_start(def, ds, k);
@@ -208,15 +114,16 @@ static int fit_item(void *p, size_t index, int worker)
                 return hc_error_set(err, HC_ERR_NOMEM, "out of memory");
             continue;
         }
-        hc_fit_input in = {
-            .y = ds->values + s->offset,
-            .n = train_len,
-            .season = hc_freq_season_length(def->freq),
-            .freq = def->freq,
-            .seed = hc_fit_seed(s, ds->ndims, k),
-        };
+        const double *y = ds->values + s->offset;
+        hc_fit_input in = {y, train_len, season, def->freq,
+                           hc_fit_seed(s, ds->ndims, k)};
         hc_fitted fit = {0};
         int rc = hc_model_fit_with_fallback(model, &in, &fit, err);
+        if (rc == 0 && score) {
+            hc_forecast_request req = {def->horizon, def->nquantiles, def->quantiles,
+                                       hc_fit_seed(s, ds->ndims, k) ^ 0x5eedu};
+            rc = hc_model_forecast(&fit, &req, mean, quant, err);
+        }
         if (rc != 0) {
             hc_fitted_clear(&fit);
             return rc < 0 ? rc : hc_error_set(err, HC_ERR_INTERNAL,
@@ -231,8 +138,92 @@ static int fit_item(void *p, size_t index, int worker)
         hc_fitted_clear(&fit);
         if (rc != 0)
             return hc_error_set(err, HC_ERR_NOMEM, "out of memory");
+        if (!score)
+            continue;
+        hc_window_metrics w;
+        hc_metrics_window(y + train_len, mean, quant, def->quantiles,
+                          def->nquantiles, def->horizon,
+                          hc_mase_scale(y, train_len, season), &w);
+        double v = metric_value(def->metric, &w);
+        if (!isnan(v)) {
+            msum += v;
+            mcount++;
+        }
+        if (!isnan(w.rmse)) {
+            rsum += w.rmse;
+            rcount++;
+        }
     }
-    return commit_ready(ctx, index, err);
+    if (score) {
+        score->defined = mcount > 0;
+        score->metric = mcount ? msum / (double)mcount : (double)NAN;
+        score->rmse = rcount ? rsum / (double)rcount : (double)INFINITY;
+    }
+    return 0;
+}
+
+/* 1 when a beats b: a defined metric beats none, then lower metric, then
+ * lower RMSE; equal scores keep the earlier (simpler) model. */
+static int better(const candidate_score *a, const candidate_score *b)
+{
+    if (a->defined != b->defined)
+        return a->defined;
+    if (a->defined && a->metric != b->metric)
+        return a->metric < b->metric;
+    return a->rmse < b->rmse;
+}
+
+/* AutoPredictor: fits every registered model and keeps, in res, the fits of
+ * the one with the best OptimizationMetric over the item's windows. */
+static int fit_best_model(const train_ctx *ctx, const hc_series *s,
+                          item_fit *res, hc_error *err)
+{
+    const hc_predictor_def *def = ctx->def;
+    double *mean = malloc(def->horizon * sizeof *mean);
+    double *quant = malloc(def->horizon * (def->nquantiles + 1) * sizeof *quant);
+    item_fit cand;
+    memset(&cand, 0, sizeof cand);
+    candidate_score best = {0, (double)NAN, (double)INFINITY};
+    int rc = 0;
+    if (!mean || !quant) {
+        rc = hc_error_set(err, HC_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    for (int id = 1; id < 16; id++) {
+        const hc_model *m = hc_model_by_id((hc_algorithm)id);
+        if (!m)
+            continue;
+        candidate_score sc;
+        item_fit_reset(&cand);
+        if ((rc = fit_windows(ctx, s, m, &cand, mean, quant, &sc, err)))
+            goto done;
+        if (!res->chosen || better(&sc, &best)) {
+            /* Keep these fits: swap them into res, recycle res's buffer. */
+            item_fit kept = *res;
+            *res = cand;
+            cand = kept;
+            res->chosen = (int)m->id;
+            best = sc;
+        }
+    }
+done:
+    hc_buf_free(&cand.entries);
+    free(mean);
+    free(quant);
+    return rc;
+}
+
+static int fit_item(void *p, size_t index, int worker)
+{
+    train_ctx *ctx = p;
+    const hc_series *s = &ctx->ds->series[ctx->batch_begin + index];
+    item_fit *res = &ctx->results[index];
+    hc_error *err = &ctx->worker_errors[worker];
+    item_fit_reset(res);
+    int rc = ctx->def->automl
+                 ? fit_best_model(ctx, s, res, err)
+                 : fit_windows(ctx, s, ctx->def->model, res, NULL, NULL, NULL, err);
+    return rc ? rc : commit_ready(ctx, index, err);
 }
 
 int hc_train(const hc_predictor_def *def, const hc_dataset *ds, int threads,
