@@ -24,6 +24,18 @@ static json_t *stored_request(const json_t *req, const hc_predictor_def *def)
     return copy;
 }
 
+/* The ARNs an AutoML predictor chooses from: every registered model. */
+static json_t *candidate_arns(void)
+{
+    json_t *models = json_array();
+    for (int id = 1; id < 16; id++) {
+        const hc_model *m = hc_model_by_id((hc_algorithm)id);
+        if (m)
+            json_array_append_new(models, json_string(m->arn));
+    }
+    return models;
+}
+
 static json_t *describe_doc(const hc_service *svc, const json_t *req,
                             const hc_predictor_def *def, const char *arn,
                             json_t *tags, int64_t now)
@@ -43,12 +55,7 @@ static json_t *describe_doc(const hc_service *svc, const json_t *req,
         json_object_set_new(d, "PerformHPO", json_false());
         json_object_set_new(d, "OptimizationMetric",
                             json_string(hc_opt_metric_name(def->metric)));
-        json_t *models = json_array();
-        for (int id = 1; id < 16; id++) {
-            const hc_model *m = hc_model_by_id((hc_algorithm)id);
-            if (m)
-                json_array_append_new(models, json_string(m->arn));
-        }
+        json_t *models = candidate_arns();
         json_object_set_new(d, "AutoMLAlgorithmArns", models);
     } else if (def->automl) {
         json_object_set_new(d, "OptimizationMetric",
@@ -58,12 +65,7 @@ static json_t *describe_doc(const hc_service *svc, const json_t *req,
         for (size_t i = 0; i < def->ndims; i++)
             json_array_append_new(dims, json_string(def->dims[i]));
         json_object_set_new(d, "ForecastDimensions", dims);
-        json_t *models = json_array();
-        for (int id = 1; id < 16; id++) {
-            const hc_model *m = hc_model_by_id((hc_algorithm)id);
-            if (m)
-                json_array_append_new(models, json_string(m->arn));
-        }
+        json_t *models = candidate_arns();
         json_object_set_new(d, "HindcastCandidateAlgorithmArns", models);
     } else {
         json_object_set_new(d, "PerformAutoML", json_false());
