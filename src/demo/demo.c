@@ -544,20 +544,13 @@ int hc_demo_write(const hc_demo_options *o, const char *path,
                                             : "zlib error");
         goto done;
     }
-    int sfd = fd;
+    int sfd = fd, renamed;
     fd = -1;
-    rc = hc_fs_sync_close(sfd, tmp, err);
-    if (rc != 0)
-        goto done;
-    if (rename(tmp, path) != 0) {
-        rc = hc_error_set_at(err, HC_ERR_IO, path, 0, 0,
-                             "cannot rename %s to it: %s", tmp,
-                             strerror(errno));
-        goto done;
+    rc = hc_fs_publish(sfd, tmp, path, dir, &renamed, err);
+    if (renamed) {
+        free(tmp);
+        tmp = NULL;
     }
-    free(tmp);
-    tmp = NULL;
-    rc = hc_fs_sync_dir(dir, err);
     if (rc != 0)
         goto done;
     g.sum.first_timestamp = t0;

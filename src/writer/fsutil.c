@@ -177,3 +177,18 @@ int hc_fs_rename_noreplace(const char *from, const char *to)
         return -1;
     return rename(from, to);
 }
+
+int hc_fs_publish(int fd, const char *tmp, const char *final, const char *dir,
+                  int *renamed, hc_error *err)
+{
+    *renamed = 0;
+    int rc = hc_fs_sync_close(fd, tmp, err);
+    if (rc != 0)
+        return rc;
+    if (rename(tmp, final) != 0)
+        return hc_error_set_at(err, HC_ERR_IO, final, 0, 0,
+                               "cannot rename %s to it: %s", tmp,
+                               strerror(errno));
+    *renamed = 1;
+    return hc_fs_sync_dir(dir, err);
+}

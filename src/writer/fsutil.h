@@ -29,6 +29,12 @@ int hc_fs_sync_close(int fd, const char *path, hc_error *err);
 /* fsyncs a directory so that renames in it are durable. File systems that
  * cannot fsync a directory (EINVAL) are accepted. */
 int hc_fs_sync_dir(const char *dir, hc_error *err);
+
+/* Publishes a finished temporary file: fsyncs and closes fd (always
+ * closed), renames tmp to final (replacing it) and fsyncs dir. *renamed is
+ * set once tmp no longer exists under its temporary name. */
+int hc_fs_publish(int fd, const char *tmp, const char *final, const char *dir,
+                  int *renamed, hc_error *err);
 /* Renames `from` to `to` unless `to` exists (errno EEXIST then). Uses
  * renameat2(RENAME_NOREPLACE) where the kernel and file system have it,
  * else link()+unlink(); on a file system without hard links it checks and

@@ -520,20 +520,13 @@ int hc_write_file_atomic(const char *dir, const char *name, const char *data,
     rc = hc_fs_write_all(fd, tmp, data, len, err);
     if (rc != 0)
         goto done;
-    int sfd = fd;
+    int sfd = fd, renamed;
     fd = -1;
-    rc = hc_fs_sync_close(sfd, tmp, err);
-    if (rc != 0)
-        goto done;
-    if (rename(tmp, full) != 0) {
-        rc = hc_error_set_at(err, HC_ERR_IO, full, 0, 0,
-                             "cannot rename %s to it: %s", tmp,
-                             strerror(errno));
-        goto done;
+    rc = hc_fs_publish(sfd, tmp, full, real_dir, &renamed, err);
+    if (renamed) {
+        free(tmp); /* renamed: nothing to remove any more */
+        tmp = NULL;
     }
-    free(tmp); /* renamed: nothing to remove any more */
-    tmp = NULL;
-    rc = hc_fs_sync_dir(real_dir, err);
 done:
     if (fd >= 0)
         close(fd);
