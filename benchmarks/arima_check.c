@@ -258,12 +258,13 @@ int main(int argc, char **argv)
         hc_error err;
         hc_fitted fit;
         int rc;
+        /* --mode seasonal is the predictor with TrainingParameters
+         * use_fourier_terms = "false". */
         hc_fit_input in = {s->y, s->n, season,
-                           weekly ? HC_FREQ_W : HC_FREQ_H, 1};
-        if (!strcmp(mode, "seasonal"))
-            rc = arima_fit_series(&in, 0, &fit, &err);
-        else
-            rc = hc_model_fit_with_fallback(model, &in, &fit, &err);
+                           weekly ? HC_FREQ_W : HC_FREQ_H, 1,
+                           !strcmp(mode, "seasonal") ? HC_FIT_ARIMA_NO_FOURIER
+                                                     : 0u};
+        rc = hc_model_fit_with_fallback(model, &in, &fit, &err);
         if (rc == HC_MODEL_CANNOT_FIT)
             rc = hc_model_fit_with_fallback(hc_model_by_id(HC_ALGO_NAIVE),
                                             &in, &fit, &err),

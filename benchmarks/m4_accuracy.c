@@ -29,6 +29,7 @@
 #include "hindcast/error.h"
 #include "hindcast/model.h"
 #include "hindcast/parallel.h"
+#include "predictor/predictor.h"
 
 #ifndef HC_SOURCE_ROOT
 #define HC_SOURCE_ROOT "."
@@ -578,6 +579,9 @@ typedef struct run_ctx {
     char (*errors)[160];  /* per series, first error text */
 } run_ctx;
 
+/* HC_FIT_* bits from --training-parameters (the product's parser). */
+static uint32_t fit_options;
+
 static uint64_t series_seed(size_t i)
 {
     /* splitmix64 of the index: any fixed per-series value will do. */
@@ -599,6 +603,7 @@ static int run_one(void *p, size_t i, int worker)
         .season = s->spec->fit_season,
         .freq = s->spec->freq,
         .seed = series_seed(i),
+        .options = fit_options,
     };
     hc_fitted fit = {0};
     hc_error err;
@@ -828,6 +833,7 @@ static const char R_SCRIPT[] =
     "args <- commandArgs(trailingOnly = TRUE)\n"
     "method <- args[1]; train <- args[2]; m <- as.integer(args[3])\n"
     "h <- as.integer(args[4]); nmax <- as.integer(args[5]); out <- args[6]\n"
+    "fourier <- args[7] == '1'\n"
     "suppressPackageStartupMessages(library(forecast))\n"
     "d <- read.csv(gzfile(train), header = TRUE, stringsAsFactors = FALSE)\n"
     "n <- if (nmax > 0) min(nmax, nrow(d)) else nrow(d)\n"
@@ -836,7 +842,7 @@ static const char R_SCRIPT[] =
     "one <- function(y) switch(method,\n"
     "  Theta = thetaf(y, h = h)$mean,\n"
     "  ETS = forecast(ets(y), h = h, PI = FALSE)$mean,\n"
-    "  ARIMA = if (frequency(y) >= 24 && length(y) > 2 * frequency(y)) {\n"
+    "  ARIMA = if (fourier && frequency(y) >= 24 && length(y) > 2 * frequency(y)) {\n"
     "    # Amazon's rule (see src/models/arima.c): Fourier terms, K = 4\n"
     "    fit <- auto.arima(y, xreg = fourier(y, K = 4), seasonal = FALSE)\n"
     "    forecast(fit, xreg = fourier(y, K = 4, h = h))$mean\n"
@@ -904,9 +910,10 @@ static double r_timing(const char *rscript, const char *dir, const m4_set *s,
     size_t cmdlen = strlen(q_rs) + strlen(q_script) + strlen(q_train) +
                     strlen(q_out) + 256;
     char *cmd = xmalloc(cmdlen);
-    snprintf(cmd, cmdlen, "%s --vanilla %s %s %s %d %zu %zu %s 2>&1", q_rs,
+    snprintf(cmd, cmdlen, "%s --vanilla %s %s %s %d %zu %zu %s %d 2>&1", q_rs,
              q_script, model_name, q_train, s->spec->fit_season,
-             s->spec->horizon, s->count, q_out);
+             s->spec->horizon, s->count, q_out,
+             (fit_options & HC_FIT_ARIMA_NO_FOURIER) ? 0 : 1);
     FILE *p = popen(cmd, "r");
     free(cmd);
     if (!p) {
@@ -942,6 +949,7 @@ static void usage(FILE *to)
             "                   [--threads N] [--repeat N] [--series N] [--data DIR]\n"
             "                   [--weekly-season M] [--compare-r] [--r-timing]\n"
             "                   [--forecasts FILE] [--max-diff PCT]\n"
+            "                   [--training-parameters JSON]\n"
             "  --model          a registered model by short name (Theta, Naive, ...) or\n"
             "                   AlgorithmArn; repeatable; default Theta\n"
             "  --frequency      M4 subset(s) to run; default both\n"
@@ -958,7 +966,10 @@ static void usage(FILE *to)
             "                   (needs Rscript)\n"
             "  --forecasts      write every point forecast to FILE (CSV)\n"
             "  --max-diff PCT   exit with status 1 when a model's sMAPE or MASE is\n"
-            "                   more than PCT percent from its published M4 figure\n");
+            "                   more than PCT percent from its published M4 figure\n"
+            "  --training-parameters  a CreatePredictor TrainingParameters object,\n"
+            "                   e.g. '{\"use_fourier_terms\": \"false\"}' (ARIMA: a\n"
+            "                   seasonal ARIMA on Hourly; R is run the same way)\n");
 }
 
 static const hc_model *resolve_model(const char *name)
@@ -1066,6 +1077,20 @@ int main(int argc, char **argv)
                 fprintf(stderr, "m4_accuracy: --max-diff takes a percentage\n");
                 return 2;
             }
+            i++;
+        } else if (strcmp(a, "--training-parameters") == 0 && v) {
+            json_t *tp = json_loads(v, 0, NULL);
+            json_t *req = json_object();
+            hc_error err;
+            hc_error_clear(&err);
+            if (!tp || json_object_set_new(req, "TrainingParameters", tp) != 0 ||
+                hc_training_params_parse(req, NULL, &fit_options, &err) != 0) {
+                fprintf(stderr, "m4_accuracy: --training-parameters: %s\n",
+                        tp ? err.message : "not JSON");
+                json_decref(req);
+                return 2;
+            }
+            json_decref(req);
             i++;
         } else if (strcmp(a, "--compare-r") == 0) {
             compare_r = 1;

@@ -43,7 +43,13 @@ typedef struct hc_fit_input {
     int season;       /* seasonal period m of the frequency (SPEC 2.7) */
     hc_freq freq;
     uint64_t seed;    /* deterministic per (item, window) */
+    uint32_t options; /* HC_FIT_* bits, from TrainingParameters */
 } hc_fit_input;
+
+/* ARIMA: fit auto.arima's seasonal ARIMA even where Amazon's rule for long
+ * seasons would use Fourier terms (TrainingParameters
+ * use_fourier_terms = "false"). */
+#define HC_FIT_ARIMA_NO_FOURIER 0x1u
 
 typedef struct hc_fitted {
     uint16_t algorithm; /* hc_algorithm of the model that produced params */

@@ -8,7 +8,8 @@
  * with K = 4, as described here, Forecasting with long seasonal periods",
  * with the ts frequencies Y 1, M 12, W 52, D 7, H 24, 30min 2, 15min 4,
  * 10min 6, 5min 12, 1min 60 (the season lengths hc_fit_input carries).
- * hindcast reads that as:
+ * hindcast reads that as (unless TrainingParameters use_fourier_terms is
+ * "false", HC_FIT_ARIMA_NO_FOURIER, which always takes the second branch):
  *  - m >= 24 and n > 2m ("long": more than two whole seasons, the length
  *    below which auto.arima itself never differences seasonally): the
  *    regression on 4 sine/cosine pairs of period m with ARIMA errors, the
@@ -133,8 +134,8 @@ static int fit_constant(const double *y, size_t n, hc_fitted *out,
     return HC_OK;
 }
 
-int arima_fit_series(const hc_fit_input *in, int allow_fourier,
-                     hc_fitted *out, hc_error *err)
+static int arima_model_fit(const hc_fit_input *in, hc_fitted *out,
+                           hc_error *err)
 {
     size_t f0 = 0;
     while (f0 < in->n && isnan(in->y[f0]))
@@ -147,7 +148,8 @@ int arima_fit_series(const hc_fit_input *in, int allow_fourier,
         return fit_constant(y, n, out, err);
 
     int freq = in->season < 1 ? 1 : in->season;
-    int fourier = allow_fourier && freq >= FOURIER_MIN_PERIOD &&
+    int fourier = !(in->options & HC_FIT_ARIMA_NO_FOURIER) &&
+                  freq >= FOURIER_MIN_PERIOD &&
                   n > 2 * (size_t)freq;
     double *X = NULL;
     arima_problem pb = {y, n, NULL, 0, 0};
@@ -178,11 +180,6 @@ int arima_fit_series(const hc_fit_input *in, int allow_fourier,
     return rc;
 }
 
-static int arima_model_fit(const hc_fit_input *in, hc_fitted *out,
-                           hc_error *err)
-{
-    return arima_fit_series(in, 1, out, err);
-}
 
 typedef struct parsed {
     arima_order o;

@@ -232,12 +232,4 @@ int arima_auto(const arima_problem *pb, const arima_auto_opts *opts,
 
 /* --------------------------------------------------------------- arima.c */
 
-/* The ARIMA model's fit (hc_model.fit) with Amazon's Fourier rule
- * switchable: allow_fourier = 0 always uses a seasonal ARIMA of the given
- * season (benchmarks compare that with published auto.arima scores). */
-struct hc_fit_input;
-struct hc_fitted;
-int arima_fit_series(const struct hc_fit_input *in, int allow_fourier,
-                     struct hc_fitted *out, hc_error *err);
-
 #endif

@@ -557,6 +557,8 @@ int hc_predictor_def_parse(hc_predictor_def *def, const json_t *req,
     def->horizon = (size_t)horizon;
     if ((rc = parse_forecast_types(def, req, err)) ||
         (rc = parse_evaluation(def, req, err)) ||
+        (rc = hc_training_params_parse(req, def->model, &def->fit_options,
+                                       err)) ||
         (rc = parse_featurization_config(def, req, err)) ||
         (rc = parse_target_time_series(def, req, err)))
         return rc;

@@ -71,6 +71,9 @@ static json_t *describe_doc(const hc_service *svc, const json_t *req,
         json_object_set_new(d, "PerformAutoML", json_false());
         json_object_set_new(d, "PerformHPO", json_false());
     }
+    json_t *tp = json_object_get(req, "TrainingParameters");
+    if (tp)
+        json_object_set_new(d, "TrainingParameters", json_deep_copy(tp));
     json_object_set_new(d, "EvaluationParameters",
                         json_pack("{s:i,s:i}", "NumberOfBacktestWindows",
                                   def->nwindows, "BackTestWindowOffset",

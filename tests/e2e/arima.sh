@@ -53,6 +53,35 @@ for run in "daily D 14 daily.csv" "hourly H 24 hourly.csv"; do
     pass "$name export: $horizon rows per fitted item-window, p10 <= p50 <= p90, mean = p50"
 done
 
+# TrainingParameters use_fourier_terms = "false": the hourly items get a
+# seasonal ARIMA of period 24 instead of Fourier terms; describe-predictor
+# shows the parameter and the forecasts differ from the Fourier predictor's.
+python3 - hourly.json >hourlysar.json <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+r["PredictorName"] = "hourlysar"
+r["TrainingParameters"] = {"use_fourier_terms": "false"}
+print(json.dumps(r))
+PY
+hc create-predictor --cli-input-json file://hourlysar.json >/dev/null
+hc describe-predictor --predictor-arn arn:aws:forecast:us-east-1:000000000000:predictor/hourlysar >hourlysar-d.json
+[ "$(json_get hourlysar-d.json 'd["TrainingParameters"]["use_fourier_terms"]')" = false ] ||
+    fail "describe-predictor does not show TrainingParameters: $(cat hourlysar-d.json)"
+fitted=$(json_get hourlysar-d.json 'd["HindcastTrainingSummary"]["FittedItemWindows"]')
+export_job hourlysarexp hourlysar bucket/hourlysar >/dev/null
+check_export hourlysar 24 "$fitted" || fail "hourlysar export"
+python3 - "$TMP/s3/bucket" <<'PY' || fail "seasonal ARIMA forecasts equal the Fourier ones"
+import csv, glob, sys
+def means(name):
+    rows = []
+    for path in sorted(glob.glob(sys.argv[1] + "/" + name + "/forecasted-values/*.csv")):
+        rows += [r["mean"] for r in csv.DictReader(open(path))]
+    return rows
+a, b = means("hourly"), means("hourlysar")
+assert len(a) == len(b) and sum(x != y for x, y in zip(a, b)) > len(a) // 2, (len(a), len(b))
+PY
+pass "use_fourier_terms=false: seasonal ARIMA, shown by describe-predictor, other forecasts"
+
 HINDCAST_WORKSPACE=$TMP/ws2 hc --threads 2 create-predictor --cli-input-json file://hourly.json >/dev/null
 cmp "$TMP/ws/predictors/hourly/model.bin" "$TMP/ws2/predictors/hourly/model.bin" ||
     fail "ARIMA model file differs between 1 and 2 threads"

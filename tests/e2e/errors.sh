@@ -21,6 +21,13 @@ expect_error 252 'Missing required parameter in input: "Destination.S3Config.Rol
     hc create-predictor-backtest-export-job --predictor-backtest-export-job-name j \
     --predictor-arn $P/p --destination S3Config={Path=s3://b/x}
 expect_error 252 "SOURCE_DATE_EPOCH" env SOURCE_DATE_EPOCH=yesterday "$HINDCAST" describe-predictor --predictor-arn $P/p
+tp_request() { # NAME ALGO TRAINING-PARAMETERS-JSON
+    predictor_request "$1" "$2" D 7 1 0.5 "$TMP/data.csv" |
+        python3 -c 'import json,sys; r=json.load(sys.stdin); r["TrainingParameters"]=json.loads(sys.argv[1]); print(json.dumps(r))' "$3"
+}
+tp_request tp1 arn:aws:forecast:::algorithm/ARIMA '{"use_fourier_terms": false}' >tp1.json
+expect_error 252 "Invalid type for parameter TrainingParameters.use_fourier_terms, valid types: <class 'str'>" \
+    hc create-predictor --cli-input-json file://tp1.json
 pass "command-line errors exit 252 with the AWS CLI's messages"
 
 # --- request validation (254) ---
@@ -43,6 +50,17 @@ sed 's/"ForecastHorizon": 7/"ForecastHorizon": 600/; s/"p"/"q"/' p.json >h.json
 expect_error 254 "ForecastHorizon must be between 1 and 500" hc create-predictor --cli-input-json file://h.json
 sed 's/"ForecastHorizon": 7/"ForecastHorizon": 59/; s/"p"/"q"/' p.json >h2.json
 expect_error 254 "must be less than half the longest series" hc create-predictor --cli-input-json file://h2.json
+tp_request tp2 arn:aws:forecast:::algorithm/ARIMA '{"use_fourier_term": "false"}' >tp2.json
+expect_error 254 "TrainingParameters: 'use_fourier_term' is not a hyperparameter of ARIMA; it takes: use_fourier_terms" \
+    hc create-predictor --cli-input-json file://tp2.json
+tp_request tp3 arn:aws:forecast:::algorithm/ARIMA '{"use_fourier_terms": "no"}' >tp3.json
+expect_error 254 "TrainingParameters.use_fourier_terms must be \"true\" or \"false\", got 'no'" \
+    hc create-predictor --cli-input-json file://tp3.json
+tp_request tp4 arn:aws:forecast:::algorithm/ETS '{"use_fourier_terms": "false"}' >tp4.json
+expect_error 254 "'use_fourier_terms' is not a hyperparameter of ETS, which takes none" \
+    hc create-predictor --cli-input-json file://tp4.json
+[ ! -e "$HINDCAST_WORKSPACE/predictors/tp2" ] && [ ! -e "$HINDCAST_WORKSPACE/predictors/tp4" ] ||
+    fail "a refused TrainingParameters request left a predictor"
 expect_error 254 "(ResourceAlreadyExistsException) when calling the CreatePredictor operation: A predictor already exists with the arn: $P/p" \
     hc create-predictor --cli-input-json file://p.json
 export_job once p b/once >/dev/null

@@ -545,7 +545,7 @@ END_TEST
 
 static hc_fitted fit_series(const double *y, size_t n, int season)
 {
-    hc_fit_input in = {y, n, season, HC_FREQ_D, 1};
+    hc_fit_input in = {y, n, season, HC_FREQ_D, 1, 0};
     hc_fitted f;
     hc_error err;
     ck_assert_int_eq(hc_model_fit_with_fallback(hc_model_by_id(HC_ALGO_ARIMA),
@@ -603,6 +603,40 @@ START_TEST(auto_arima_paths)
 }
 END_TEST
 
+START_TEST(use_fourier_terms_false)
+{
+    /* A profile repeating exactly every 24 values, 5 days long (n > 2m).
+     * Amazon's rule fits Fourier terms; TrainingParameters
+     * use_fourier_terms = "false" (HC_FIT_ARIMA_NO_FOURIER) fits
+     * auto.arima's seasonal ARIMA instead: the seasonal difference is zero,
+     * so ARIMA(0,0,0)(0,1,0)_24 and the last day repeats exactly
+     * (10 + 1.5 * (t mod 24) at t = 120, 121, ...: 10, 11.5, 13, ...). */
+    double y[120];
+    for (int t = 0; t < 120; t++)
+        y[t] = 10.0 + 1.5 * (t % 24);
+    hc_error err;
+    hc_fitted f;
+    const hc_model *m = hc_model_by_id(HC_ALGO_ARIMA);
+    hc_fit_input in = {y, 120, 24, HC_FREQ_H, 1, 0};
+    ck_assert_int_eq(m->fit(&in, &f, &err), 0);
+    ck_assert(f.params[9] == 4.0 && f.params[1] == 1.0);
+    hc_fitted_clear(&f);
+
+    in.options = HC_FIT_ARIMA_NO_FOURIER;
+    ck_assert_int_eq(m->fit(&in, &f, &err), 0);
+    ck_assert(f.params[9] == 0.0);
+    ck_assert(f.params[1] == 24.0 && f.params[6] == 1.0);
+    ck_assert(f.params[2] == 0.0 && f.params[4] == 0.0);
+    ck_assert(f.params[5] == 0.0 && f.params[7] == 0.0);
+    hc_forecast_request req = {30, 2, taus, 0};
+    double mean[30], q[60];
+    ck_assert_int_eq(hc_model_forecast(&f, &req, mean, q, &err), 0);
+    for (int h = 0; h < 30; h++)
+        near(mean[h], 10.0 + 1.5 * (h % 24), 1e-9);
+    hc_fitted_clear(&f);
+}
+END_TEST
+
 START_TEST(constant_missing_and_short)
 {
     /* constant: ARIMA(0,0,0) with its mean, no spread */
@@ -638,7 +672,7 @@ START_TEST(constant_missing_and_short)
 
     /* all missing: the chain falls back to a model that can say so */
     double none[3] = {NAN, NAN, NAN};
-    hc_fit_input in = {none, 3, 1, HC_FREQ_D, 1};
+    hc_fit_input in = {none, 3, 1, HC_FREQ_D, 1, 0};
     ck_assert_int_eq(hc_model_by_id(HC_ALGO_ARIMA)->fit(&in, &f, &err),
                      HC_MODEL_CANNOT_FIT);
 }
@@ -729,6 +763,7 @@ static Suite *arima_suite(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, fit_recovers_ar1);
     tcase_add_test(tc, auto_arima_paths);
+    tcase_add_test(tc, use_fourier_terms_false);
     tcase_add_test(tc, constant_missing_and_short);
     tcase_add_test(tc, degenerate_differences);
     tcase_add_test(tc, fit_is_deterministic);
