@@ -142,6 +142,7 @@ static int do_training(void *p)
     hc_svc_watch_stop_signals();
     char *path = NULL;
     json_t *accuracy = NULL;
+    hc_dataset_saving *saving = NULL;
     hc_train_summary summary;
     int rc = predictor_transition(w, "CREATE_IN_PROGRESS", NULL);
     const char *st = json_string_value(json_object_get(w->doc, "Status"));
@@ -149,14 +150,21 @@ static int do_training(void *p)
         rc = hc_error_set(&w->err, HC_ERR_STOPPED, "Stopped by StopResource.");
         goto finish;
     }
+    /* The snapshot's fsync runs on a background thread while the models
+     * train: waiting for the disk is most of its cost. */
     path = hc_path2(w->dir, "dataset.bin");
-    if ((rc = hc_dataset_save_threads(w->ds, path, w->svc->threads, &w->err)))
+    if ((rc = hc_dataset_save_start(&saving, w->ds, path, w->svc->threads,
+                                    &w->err)))
         goto finish;
     free(path);
     path = hc_path2(w->dir, "model.bin");
     if ((rc = hc_train(w->def, w->ds, w->svc->threads, path, hc_svc_stop_requested,
                        &summary, &w->err)) ||
         (rc = compute_accuracy(w->svc, w->def, w->ds, path, &accuracy, &w->err)))
+        goto finish;
+    rc = hc_dataset_save_finish(saving, &w->err);
+    saving = NULL;
+    if (rc)
         goto finish;
     free(path);
     path = hc_path2(w->dir, "accuracy.json");
@@ -165,6 +173,7 @@ static int do_training(void *p)
     json_object_set_new(w->doc, "HindcastTrainingSummary",
                         hc_train_summary_json(&summary));
 finish:
+    hc_dataset_save_abort(saving);
     if (rc == 0)
         rc = predictor_transition(w, "ACTIVE", NULL);
     else
