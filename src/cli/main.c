@@ -248,8 +248,32 @@ static int fetch_all_pages(hc_service *svc, const hc_cli_verb *verb,
     return rc;
 }
 
+/* OpenBLAS starts its thread pool when the library is loaded, before main,
+ * reading OPENBLAS_NUM_THREADS only then, and its idle threads spin in
+ * sched_yield for a while: perf showed ~6% of a 2-thread create-predictor's
+ * samples there, a core taken from the workers. hindcast calls BLAS on one
+ * thread anyway (it parallelises over items), so when the variable is unset
+ * the CLI runs itself again with it set to 1 (about a millisecond), and
+ * carries on as it is if that fails. */
+static void reexec_without_blas_pool(char **argv)
+{
+    if (getenv("OPENBLAS_NUM_THREADS"))
+        return;
+    /* The resolved path, not /proc/self/exe itself, so that the process
+     * keeps its name ("hindcast", not "exe") in ps and top. */
+    char self[4096];
+    ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (len <= 0 || (size_t)len >= sizeof self - 1)
+        return;
+    self[len] = '\0';
+    if (setenv("OPENBLAS_NUM_THREADS", "1", 1) != 0)
+        return;
+    execv(self, argv);
+}
+
 int main(int argc, char **argv)
 {
+    reexec_without_blas_pool(argv);
     hc_cli_globals g;
     hc_cli_globals_init(&g);
     const char *verb_name = NULL;

@@ -156,12 +156,18 @@ json_get k.json 'd["Message"]' | grep -q "ended before it finished" || fail "kil
 pass "kill -9 at work: CREATE_FAILED on the next describe, no final names, no _CHECK"
 
 # A synchronous create killed at work is settled the same way.
-(HINDCAST_DEBUG_PAUSE_AFTER_ITEMS=50 export_job synckill big w/synckill >/dev/null 2>&1 || true) &
+# It runs without OPENBLAS_NUM_THREADS, which the CLI then sets for itself
+# by running itself again (no idle BLAS thread pool; src/cli/main.c).
+(unset OPENBLAS_NUM_THREADS
+ HINDCAST_DEBUG_PAUSE_AFTER_ITEMS=50 export_job synckill big w/synckill >/dev/null 2>&1 || true) &
 for _ in $(seq 1 600); do
     spid=$(pid_of synckill 2>/dev/null || echo 0)
     [ "$spid" != 0 ] && [ "$(awk '{print $3}' "/proc/$spid/stat" 2>/dev/null)" = T ] && break
     sleep 0.05
 done
+tr '\0' '\n' <"/proc/$spid/environ" | grep -qx OPENBLAS_NUM_THREADS=1 ||
+    fail "the CLI did not set OPENBLAS_NUM_THREADS=1 for itself"
+[ "$(cat "/proc/$spid/comm")" = hindcast ] || fail "re-executed CLI is named $(cat "/proc/$spid/comm")"
 kill -9 "$spid"
 wait
 [ "$(status_of synckill)" = CREATE_IN_PROGRESS ] || fail "synckill recorded $(status_of synckill)"
