@@ -1,11 +1,13 @@
-/* The dataset reader's CSV scanner; see csvscan.h.
+/* The CSV scanner of the dataset and evaluate readers; see csvscan.h.
  *
- * Why not libcsv: its byte-at-a-time state machine and per-field callbacks
- * were half of the reader's time, and a parser that can start anywhere on a
- * row boundary lets blocks be parsed in parallel. This one finds field ends
- * with a table-free byte loop on unquoted fields and memchr inside quotes,
- * and keeps libcsv's strict-mode verdicts (the tests of the reader's
- * messages are unchanged).
+ * Why a scanner of its own: a general CSV library's byte-at-a-time state
+ * machine and per-field callbacks were half of the dataset reader's time,
+ * and a parser that can start anywhere on a row boundary lets blocks be
+ * parsed in parallel. This one finds field ends with a vector or word loop
+ * on unquoted fields and memchr inside quotes. One row loop (parse_rows)
+ * serves both entry points: scan_file's, which parses rows into records
+ * of the dataset's layout, and scan_records', which hands each row's
+ * fields to a callback.
  *
  * A plain regular file is mapped and its blocks are slices of the mapping
  * (the parsing threads fault the pages in; no copy through a read buffer);
@@ -356,11 +358,13 @@ static int data_row(const scan_schema *sc, scan_block *b, uint64_t line,
 
 /* Index of the first byte of [p, end) that is ',', '\n', '\r' or '"',
  * or end - p when there is none: 16 bytes a step with SSE2 (x86-64's
- * baseline), 8 bytes a step with the exact zero-byte test elsewhere. */
+ * baseline), 8 bytes a step with the exact zero-byte test elsewhere.
+ * Inlined into both copies of parse_rows: it runs once per field. */
 #if defined(__SSE2__)
 #include <emmintrin.h>
 
-static size_t find_special(const char *p, const char *end)
+static inline __attribute__((always_inline)) size_t
+find_special(const char *p, const char *end)
 {
     const char *start = p;
     const __m128i comma = _mm_set1_epi8(','), lf = _mm_set1_epi8('\n');
@@ -387,7 +391,8 @@ static uint64_t zero_bytes(uint64_t x)
     return ~(((x & low7) + low7) | x | low7);
 }
 
-static size_t find_special(const char *p, const char *end)
+static inline __attribute__((always_inline)) size_t
+find_special(const char *p, const char *end)
 {
     const char *start = p;
     const uint64_t ones = UINT64_C(0x0101010101010101);
@@ -424,14 +429,42 @@ static uint64_t count_lf(const char *p, const char *end)
 static const char malformed_msg[] =
     "malformed CSV: a quote inside an unquoted field or text after a closing quote (put the field in quotes and double the quotes inside it)";
 
-/* Parses b->text into b->rows (a header row, when pending, is checked and
- * skipped). Stops at the first error, recorded in b->status. */
-static void parse_block(const scan_schema *sc, scan_block *b)
+/* Room for n fields in b->fptr/b->flen (b->fcap); -1 when out of memory. */
+static int grow_fields(scan_block *b, size_t n)
+{
+    size_t c1 = b->fcap, c2 = b->fcap;
+    if (hc_grow_array((void **)&b->fptr, &c1, n, sizeof *b->fptr) ||
+        hc_grow_array((void **)&b->flen, &c2, n, sizeof *b->flen))
+        return -1;
+    b->fcap = c1 < c2 ? c1 : c2;
+    return 0;
+}
+
+/* Where scan_records' rows go. */
+typedef struct record_sink {
+    scan_record_fn fn;
+    void *ctx;
+    hc_error *err;
+    uint64_t first_line; /* the file line of the block's first line */
+    int rc;              /* fn's last return */
+} record_sink;
+
+/* Splits b->data into rows. With a sink (sc NULL), every row goes to it,
+ * b->fptr/b->flen growing to its fields; without one, rows are checked
+ * against sc and parsed into b->rows (a header row, when pending, is
+ * checked and skipped). Stops at the first error, recorded in b->status,
+ * or at a non-zero return of the sink.
+ *
+ * Inlined with a constant sink into parse_block and parse_records_block:
+ * the dataset's loop compiles as if the sink were not there. */
+static inline __attribute__((always_inline)) void
+parse_rows(const scan_schema *sc, scan_block *b, record_sink *sink)
 {
     const char *p = b->data, *end = b->data + b->len;
     uint64_t line = 0;
-    int header_pending = b->first && sc->header;
-    size_t ncols = sc->ncols;
+    int header_pending = !sink && b->first && sc->header;
+    /* the fields kept: the layout's, or the room there is for a sink */
+    size_t ncols = sink ? b->fcap : sc->ncols;
     scan_ts_cache tc = SCAN_TS_CACHE_INIT;
     b->nrows = b->nkeys = b->arenalen = 0;
     b->nlines = 0;
@@ -532,6 +565,15 @@ static void parse_block(const scan_schema *sc, scan_block *b)
             if (nf < ncols) {
                 b->fptr[nf] = fs;
                 b->flen[nf] = fl;
+            } else if (sink) {
+                if (grow_fields(b, nf + 1)) {
+                    nomem_block(b, row_line);
+                    b->nlines = line;
+                    return;
+                }
+                ncols = b->fcap;
+                b->fptr[nf] = fs;
+                b->flen[nf] = fl;
             }
             nf++;
             if (p < end && *p == ',') {
@@ -547,6 +589,12 @@ static void parse_block(const scan_schema *sc, scan_block *b)
             line++;
         } else if (b->truncated) {
             break; /* a row cut by the read error is never processed */
+        }
+        if (sink) {
+            scan_record r = {nf, b->fptr, b->flen, sink->first_line + row_line};
+            if ((sink->rc = sink->fn(sink->ctx, &r, sink->err)) != 0)
+                break;
+            continue;
         }
         if (nf != ncols) {
             size_t col = nf > ncols ? ncols : nf;
@@ -567,6 +615,26 @@ static void parse_block(const scan_schema *sc, scan_block *b)
     b->nlines = line;
 }
 
+static void parse_block(const scan_schema *sc, scan_block *b)
+{
+    parse_rows(sc, b, NULL);
+}
+
+static void parse_records_block(scan_block *b, record_sink *sink)
+{
+    parse_rows(NULL, b, sink);
+}
+
+/* The error recorded in a block, as the file's: its line counted from the
+ * block's first, `first_line`. */
+static int block_failure(const scan_block *b, const char *path, uint64_t first_line,
+                         hc_error *err)
+{
+    return hc_error_set_at(err, b->status, path,
+                           b->status == HC_ERR_NOMEM ? 0 : (long)(first_line + b->err_line),
+                           b->err_col, "%s", b->err_msg);
+}
+
 /* ---- reading and cutting ------------------------------------------------------ */
 
 typedef struct producer {
@@ -577,7 +645,8 @@ typedef struct producer {
     size_t map_released; /* [0, map_released) is unmapped again */
     size_t page;
     gzFile gz;
-    const scan_schema *sc;
+    int header;    /* the first non-blank row must be in the first block */
+    int io_status; /* the status of a failed open or read */
     char *carry;
     size_t carrylen, carrycap;
     int started; /* the first block was handed out */
@@ -652,7 +721,7 @@ static void map_block(producer *p, scan_block *b)
     size_t cut = 0;
     for (size_t want = BLOCK_SIZE; cut == 0 && want < left; want *= 2) {
         cut = find_cut(at, want);
-        if (cut && b->first && p->sc->header && !has_content(at, cut))
+        if (cut && b->first && p->header && !has_content(at, cut))
             cut = 0;
     }
     if (cut == 0)
@@ -720,7 +789,7 @@ static int read_block(producer *p, scan_block *b)
             int zerr;
             const char *zmsg = gzerror(p->gz, &zerr);
             if (zerr == Z_ERRNO) {
-                b->read_status = HC_ERR_IO;
+                b->read_status = p->io_status;
                 snprintf(b->read_msg, sizeof b->read_msg, "cannot read: %s",
                          strerror(errno));
             } else if (zerr == Z_MEM_ERROR) {
@@ -758,7 +827,7 @@ static int read_block(producer *p, scan_block *b)
             continue;
         cut = find_cut(b->text, len);
         /* The header must be in the first block: its parse knows it. */
-        if (cut && b->first && p->sc->header && !has_content(b->text, cut))
+        if (cut && b->first && p->header && !has_content(b->text, cut))
             cut = 0;
         if (cut)
             break;
@@ -778,6 +847,63 @@ nomem:
     snprintf(b->read_msg, sizeof b->read_msg, "out of memory while reading");
     p->done = 1;
     return -1;
+}
+
+/* Opens path: mapped when it can be, else through zlib. */
+static int producer_open(producer *p, const char *path, int header, int io_status,
+                         hc_error *err)
+{
+    p->path = path;
+    p->header = header;
+    p->io_status = io_status;
+    if (map_file(p))
+        return 0;
+    errno = 0;
+    p->gz = gzopen(path, "rb");
+    if (!p->gz)
+        return hc_error_set_at(err, errno == ENOMEM ? HC_ERR_NOMEM : io_status, path, 0, 0,
+                               "cannot open: %s", errno ? strerror(errno) : "out of memory");
+    gzbuffer(p->gz, 1u << 17);
+    return 0;
+}
+
+static void producer_next(producer *p, scan_block *b)
+{
+    if (p->map)
+        map_block(p, b);
+    else
+        read_block(p, b);
+}
+
+/* Consumed text is never looked at again: unmapping it keeps the file's
+ * pages out of this process's resident set (they stay in the page cache).
+ * Only whole pages before the next block. */
+static void producer_release(producer *p, const scan_block *b)
+{
+    if (!p->map)
+        return;
+    size_t end = (size_t)(b->data + b->len - p->map);
+    size_t upto = end / p->page * p->page;
+    if (upto > p->map_released) {
+        munmap((void *)(uintptr_t)(p->map + p->map_released), upto - p->map_released);
+        p->map_released = upto;
+    }
+}
+
+/* Unmaps or closes the file; returns rc, or the close's error when rc is 0. */
+static int producer_close(producer *p, int rc, hc_error *err)
+{
+    if (p->map && p->map_released < p->map_len)
+        munmap((void *)(uintptr_t)(p->map + p->map_released),
+               p->map_len - p->map_released);
+    if (p->gz) {
+        int zc = gzclose_r(p->gz);
+        if (rc == 0 && zc != Z_OK)
+            rc = hc_error_set_at(err, zc == Z_ERRNO ? p->io_status : HC_ERR_INVALID_INPUT,
+                                 p->path, 0, 0, "truncated or unreadable gzip file");
+    }
+    free(p->carry);
+    return rc;
 }
 
 /* ---- the pipeline ---------------------------------------------------------------- */
@@ -871,18 +997,8 @@ int scan_file(const char *path, const scan_schema *sc, int threads,
         }
     }
 
-    prod.path = path;
-    prod.sc = sc;
-    if (!map_file(&prod)) {
-        errno = 0;
-        prod.gz = gzopen(path, "rb");
-        if (!prod.gz) {
-            rc = hc_error_set_at(err, HC_ERR_IO, path, 0, 0, "cannot open: %s",
-                                 errno ? strerror(errno) : "out of memory");
-            goto done;
-        }
-        gzbuffer(prod.gz, 1u << 17);
-    }
+    if ((rc = producer_open(&prod, path, sc->header, HC_ERR_IO, err)))
+        goto done;
 
     if (threads > 1) {
         if (pthread_mutex_init(&pl.mu, NULL) != 0)
@@ -905,10 +1021,7 @@ int scan_file(const char *path, const scan_schema *sc, int threads,
         /* Read ahead into every free slot, in file order. */
         while (!prod.done && next_read - next_consume < (uint64_t)pl.nslots) {
             int s = (int)(next_read % (uint64_t)pl.nslots);
-            if (prod.map)
-                map_block(&prod, &pl.slots[s]);
-            else
-                read_block(&prod, &pl.slots[s]);
+            producer_next(&prod, &pl.slots[s]);
             if (sync_ready)
                 pthread_mutex_lock(&pl.mu);
             pl.seq[s] = next_read;
@@ -945,24 +1058,11 @@ int scan_file(const char *path, const scan_schema *sc, int threads,
         scan_block *b = &pl.slots[s];
         rc = consume(ctx, b, line);
         if (rc == 0 && b->status)
-            rc = hc_error_set_at(err, b->status, path,
-                                 b->status == HC_ERR_NOMEM ? 0 : (long)(line + b->err_line),
-                                 b->err_col, "%s", b->err_msg);
+            rc = block_failure(b, path, line, err);
         if (rc == 0 && b->read_status)
             rc = hc_error_set_at(err, b->read_status, path, 0, 0, "%s", b->read_msg);
         line += b->nlines;
-        /* Consumed text is never looked at again: unmapping it keeps the
-         * file's pages out of this process's resident set (they stay in
-         * the page cache). Only whole pages before the next block. */
-        if (prod.map) {
-            size_t end = (size_t)(b->data + b->len - prod.map);
-            size_t upto = end / prod.page * prod.page;
-            if (upto > prod.map_released) {
-                munmap((void *)(uintptr_t)(prod.map + prod.map_released),
-                       upto - prod.map_released);
-                prod.map_released = upto;
-            }
-        }
+        producer_release(&prod, b);
         if (sync_ready)
             pthread_mutex_lock(&pl.mu);
         pl.state[s] = SLOT_FREE;
@@ -985,21 +1085,37 @@ done:
         pthread_cond_destroy(&pl.cv);
         pthread_mutex_destroy(&pl.mu);
     }
-    if (prod.map && prod.map_released < prod.map_len)
-        munmap((void *)(uintptr_t)(prod.map + prod.map_released),
-               prod.map_len - prod.map_released);
-    if (prod.gz) {
-        int zc = gzclose_r(prod.gz);
-        if (rc == 0 && zc != Z_OK)
-            rc = hc_error_set_at(err, zc == Z_ERRNO ? HC_ERR_IO : HC_ERR_INVALID_INPUT,
-                                 path, 0, 0, "truncated or unreadable gzip file");
-    }
+    rc = producer_close(&prod, rc, err);
     if (pl.slots)
         for (int i = 0; i < pl.nslots; i++)
             free_block(&pl.slots[i]);
     free(pl.slots);
     free(pl.state);
     free(pl.seq);
-    free(prod.carry);
+    return rc;
+}
+
+int scan_records(const char *path, int io_status, scan_record_fn fn, void *ctx,
+                 hc_error *err)
+{
+    producer prod;
+    scan_block b;
+    memset(&prod, 0, sizeof prod);
+    memset(&b, 0, sizeof b);
+    record_sink sink = {fn, ctx, err, 1, 0};
+    int rc = producer_open(&prod, path, 0, io_status, err);
+    while (rc == 0 && !prod.done) {
+        producer_next(&prod, &b);
+        parse_records_block(&b, &sink);
+        rc = sink.rc;
+        if (rc == 0 && b.status)
+            rc = block_failure(&b, path, sink.first_line, err);
+        if (rc == 0 && b.read_status)
+            rc = hc_error_set_at(err, b.read_status, path, 0, 0, "%s", b.read_msg);
+        sink.first_line += b.nlines;
+        producer_release(&prod, &b);
+    }
+    rc = producer_close(&prod, rc, err);
+    free_block(&b);
     return rc;
 }

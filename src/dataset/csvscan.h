@@ -1,12 +1,15 @@
-/* Private to src/dataset: the CSV scanner of the dataset reader.
+/* The CSV scanner of the dataset reader (src/dataset) and the evaluate
+ * reader (src/evalfiles).
  *
- * The input (plain or gzip, through zlib) is cut into blocks of whole rows
- * (~1 MiB); each block is parsed on its own, into fixed-size row records,
- * possibly on another thread; the caller consumes the parsed blocks in file
- * order. Parsing is strict RFC 4180, as libcsv's CSV_STRICT was: a quote
- * inside an unquoted field, text after a closing quote and a quoted field
- * left open at the end of the file are errors; fields are taken verbatim
- * (no space trimming); CR, LF and CRLF end rows; empty lines are skipped. */
+ * scan_file: the input (plain or gzip, through zlib) is cut into blocks of
+ * whole rows (~1 MiB); each block is parsed on its own, into fixed-size
+ * row records, possibly on another thread; the caller consumes the parsed
+ * blocks in file order. scan_records: rows of any layout, one at a time.
+ *
+ * Parsing is strict RFC 4180: a quote inside an unquoted field, text after
+ * a closing quote and a quoted field left open at the end of the file are
+ * errors; fields are taken verbatim (no space trimming); CR, LF and CRLF
+ * end rows; empty lines are skipped. */
 #ifndef HC_DATASET_CSVSCAN_H
 #define HC_DATASET_CSVSCAN_H
 
@@ -15,6 +18,8 @@
 
 #include "hindcast/calendar.h"
 #include "hindcast/error.h"
+
+/* ---- the dataset reader: rows of a known layout, parsed in blocks ---- */
 
 enum scan_role {
     ROLE_IGNORE = 0, /* string attribute that is not a chosen dimension */
@@ -86,7 +91,8 @@ typedef struct scan_block {
 
     /* scratch */
     const char **fptr;
-    size_t *flen;
+    size_t *flen;      /* fields of the row being parsed */
+    size_t fcap;       /* their room, for scan_records (scan_file: ncols) */
     char *unq;         /* unescaped quoted fields */
     size_t unqcap;
 } scan_block;
@@ -103,6 +109,31 @@ typedef int (*scan_consume_fn)(void *ctx, const scan_block *b,
  * a negative status with err naming file, line and column. */
 int scan_file(const char *path, const scan_schema *schema, int threads,
               scan_consume_fn consume, void *ctx, hc_error *err);
+
+/* ---- any rows, one at a time ---- */
+
+/* One row: its fields in order, valid during the call only. They are not
+ * NUL-terminated (a field may hold NUL bytes). */
+typedef struct scan_record {
+    size_t nfields;
+    const char *const *field;
+    const size_t *len;
+    uint64_t line; /* physical line of the row's start, 1-based */
+} scan_record;
+
+/* Called for every non-blank row in file order. Returns 0 to go on, > 0
+ * to stop early (scan_records then returns that value), or a negative
+ * status with err filled. */
+typedef int (*scan_record_fn)(void *ctx, const scan_record *r, hc_error *err);
+
+/* Reads `path` as scan_file does (plain or gzip, the same syntax and
+ * messages, a UTF-8 byte order mark dropped), on the calling thread, with
+ * no layout: each row goes to fn as it is split. A file that cannot be
+ * opened or read is `io_status` (the dataset reader's HC_ERR_IO). Returns
+ * 0 at the end of the file, fn's positive stop value, or a negative status
+ * with err naming file, line and column. */
+int scan_records(const char *path, int io_status, scan_record_fn fn, void *ctx,
+                 hc_error *err);
 
 /* Fast paths of the row parser, exposed for their tests. Each returns 1
  * with exactly what the general parser (hc_parse_double,

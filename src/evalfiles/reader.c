@@ -1,9 +1,11 @@
 /* Reading forecasted-values files into one columnar table.
  *
- * Every file is streamed through zlib (plain and .gz alike) and libcsv in
- * strict mode. The first row of each file is its header; the first header
- * read fixes the layout and every other header, at the top of a file or
- * repeated inside one (parts concatenated with `cat`), must be identical.
+ * Every file (plain or .gz) goes through the dataset reader's CSV scanner
+ * (dataset/csvscan.h), one row at a time: the dataset's strict syntax and
+ * its messages for broken quoting. The first row of each file is its
+ * header; the first header read fixes the layout and every other header,
+ * at the top of a file or repeated inside one (parts concatenated with
+ * `cat`), must be identical.
  * Item keys are interned through a hash map ("item_id\0dim1\0...\0": NUL is
  * refused inside key fields, so the key is unambiguous and its bytes sort in
  * key order); windows are few and found by a linear search with a cache.
@@ -21,15 +23,12 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include <csv.h>
-#include <zlib.h>
-
 #include "core/memutil.h"
+#include "dataset/csvscan.h"
 #include "evalfiles/evalfiles.h"
 #include "hindcast/calendar.h"
 #include "hindcast/numfmt.h"
 
-#define READ_CHUNK (1u << 18)
 #define SHOW_MAX 64 /* field text quoted in messages is cut to this */
 
 typedef struct field_ref {
@@ -59,14 +58,12 @@ typedef struct scan {
     uint32_t file;
     int status;
 
-    long line;       /* physical line the parser is on (1-based) */
-    int pending_cr;  /* a CR ended a row; an LF right after it is the same break */
-    long row_line;
+    long row_line;   /* physical line of the row's start (1-based) */
     size_t nfields;
     field_ref *fields;
     size_t fieldscap;
     char *rowbuf;
-    size_t rowlen, rowcap;
+    size_t rowcap;
     int header_seen; /* this file's first row has been read */
 
     /* the layout's column positions */
@@ -640,190 +637,46 @@ static int process_row(scan *s)
     return data_row(s);
 }
 
-/* ---- libcsv callbacks --------------------------------------------------------- */
+/* ---- reading a file --------------------------------------------------------------- */
 
-static void on_field(void *data, size_t len, void *ctx)
+/* A row from the scanner: copied with a NUL after each field (the header
+ * checks compare names as strings), then checked and stored. */
+static int on_row(void *ctx, const scan_record *r, hc_error *err)
 {
     scan *s = ctx;
-    if (s->status || s->stop)
-        return;
-    if (s->nfields == 0) {
-        if (s->pending_cr) {
-            s->line++;
-            s->pending_cr = 0;
-        }
-        s->row_line = s->line;
-        s->rowlen = 0;
+    (void)err; /* s->err is the same */
+    size_t need = 0;
+    for (size_t c = 0; c < r->nfields; c++)
+        need += r->len[c] + 1;
+    if (hc_grow_array((void **)&s->rowbuf, &s->rowcap, need, 1) ||
+        hc_grow_array((void **)&s->fields, &s->fieldscap, r->nfields, sizeof *s->fields))
+        return nomem(s);
+    size_t used = 0;
+    for (size_t c = 0; c < r->nfields; c++) {
+        memcpy(s->rowbuf + used, r->field[c], r->len[c]);
+        s->rowbuf[used + r->len[c]] = '\0';
+        s->fields[c].off = used;
+        s->fields[c].len = r->len[c];
+        used += r->len[c] + 1;
     }
-    if (hc_grow_array((void **)&s->rowbuf, &s->rowcap, s->rowlen + len + 1, 1) ||
-        hc_grow_array((void **)&s->fields, &s->fieldscap, s->nfields + 1, sizeof *s->fields)) {
-        nomem(s);
-        return;
-    }
-    if (len)
-        memcpy(s->rowbuf + s->rowlen, data, len);
-    s->rowbuf[s->rowlen + len] = '\0';
-    s->fields[s->nfields].off = s->rowlen;
-    s->fields[s->nfields].len = len;
-    s->rowlen += len + 1;
-    s->nfields++;
-    /* Only a quoted field holds a line break; count it so that later rows
-     * keep their physical line numbers. */
-    if (len && memchr(data, '\n', len)) {
-        const char *p = data, *end = p + len;
-        while ((p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
-            s->line++;
-            p++;
-        }
-    }
-}
-
-static void on_row_end(int c, void *ctx)
-{
-    scan *s = ctx;
-    if (s->status || s->stop)
-        return;
-    if (s->nfields > 0) {
-        process_row(s);
-        s->nfields = 0;
-    }
-    /* CSV_REPALL_NL reports every CR and LF, so CRLF arrives as a row end
-     * followed by an empty row: count it once. */
-    if (c == '\r') {
-        if (s->pending_cr)
-            s->line++;
-        s->pending_cr = 1;
-    } else if (c == '\n') {
-        s->pending_cr = 0;
-        s->line++;
-    }
-}
-
-static int never_space(unsigned char c)
-{
-    (void)c;
-    return 0;
-}
-
-/* gzerror's text starts with "PATH: ", which our messages already say. */
-static const char *zlib_reason(const char *zmsg, const char *path)
-{
-    size_t n = strlen(path);
-    if (zmsg && strncmp(zmsg, path, n) == 0 && zmsg[n] == ':' && zmsg[n + 1] == ' ')
-        return zmsg + n + 2;
-    return zmsg ? zmsg : "unknown zlib error";
+    s->nfields = r->nfields;
+    s->row_line = (long)r->line;
+    int rc = process_row(s);
+    return rc ? rc : s->stop;
 }
 
 static int run_scan(scan *s)
 {
-    struct csv_parser parser;
-    int parser_ready = 0;
-    gzFile gz = NULL;
-    char *buf = NULL;
-    int rc = 0;
-
-    s->line = 1;
-    s->pending_cr = 0;
     s->nfields = 0;
     s->data_rows = 0;
     s->header_seen = 0;
     s->have_last_window = 0;
-
-    errno = 0;
-    gz = gzopen(s->path, "rb");
-    if (!gz) {
-        /* The request names a file that cannot be read. */
-        rc = s->status = hc_error_set_at(s->err, errno == ENOMEM ? HC_ERR_NOMEM
-                                                                 : HC_ERR_INVALID_INPUT,
-                                         s->path, 0, 0, "cannot open: %s",
-                                         errno ? strerror(errno) : "out of memory");
-        goto done;
-    }
-    gzbuffer(gz, 1u << 17);
-    if (!(buf = malloc(READ_CHUNK))) {
-        rc = nomem(s);
-        goto done;
-    }
-    if (csv_init(&parser, CSV_STRICT | CSV_STRICT_FINI | CSV_REPALL_NL) != 0) {
-        rc = nomem(s);
-        goto done;
-    }
-    parser_ready = 1;
-    csv_set_space_func(&parser, never_space);
-    csv_set_blk_size(&parser, 4096);
-
-    for (int first = 1;; first = 0) {
-        int n = gzread(gz, buf, READ_CHUNK);
-        if (n < 0) {
-            int zerr;
-            const char *zmsg = gzerror(gz, &zerr);
-            if (zerr == Z_ERRNO)
-                rc = s->status = hc_error_set_at(s->err, HC_ERR_INVALID_INPUT, s->path,
-                                                 0, 0, "cannot read: %s", strerror(errno));
-            else if (zerr == Z_MEM_ERROR)
-                rc = nomem(s);
-            else
-                rc = s->status = hc_error_set_at(s->err, HC_ERR_INVALID_INPUT, s->path,
-                                                 0, 0, "corrupt gzip data (%s)",
-                                                 zlib_reason(zmsg, s->path));
-            goto done;
-        }
-        if (n == 0) {
-            int zerr;
-            const char *zmsg = gzerror(gz, &zerr);
-            if (zerr != Z_OK) {
-                rc = s->status = hc_error_set_at(s->err, HC_ERR_INVALID_INPUT, s->path,
-                                                 0, 0, "truncated gzip file (%s)",
-                                                 zlib_reason(zmsg, s->path));
-                goto done;
-            }
-            break;
-        }
-        size_t skip = first && n >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
-        size_t used = skip + csv_parse(&parser, buf + skip, (size_t)n - skip,
-                                       on_field, on_row_end, s);
-        if (s->status) {
-            rc = s->status;
-            goto done;
-        }
-        if (s->stop)
-            goto done;
-        if (used != (size_t)n) {
-            long line = s->nfields ? s->row_line : s->line + s->pending_cr;
-            int cerr = csv_error(&parser);
-            if (cerr == CSV_ENOMEM)
-                rc = nomem(s);
-            else if (cerr == CSV_ETOOBIG)
-                rc = s->status = hc_error_set_at(s->err, HC_ERR_LIMIT, s->path, line,
-                                                 (long)s->nfields + 1, "field too large");
-            else
-                rc = s->status = hc_error_set_at(
-                    s->err, HC_ERR_INVALID_INPUT, s->path, line, (long)s->nfields + 1,
-                    "malformed CSV: a quote inside an unquoted field or text after a "
-                    "closing quote");
-            goto done;
-        }
-    }
-    if (csv_fini(&parser, on_field, on_row_end, s) != 0) {
-        long line = s->nfields ? s->row_line : s->line + s->pending_cr;
-        rc = s->status = hc_error_set_at(s->err, HC_ERR_INVALID_INPUT, s->path, line,
-                                         (long)s->nfields + 1,
-                                         "malformed CSV: a quoted field is not closed "
-                                         "before the end of the file");
-        goto done;
-    }
-    rc = s->status;
-done:
-    if (parser_ready)
-        csv_free(&parser);
-    if (gz) {
-        int zc = gzclose_r(gz);
-        if (rc == 0 && !s->stop && zc != Z_OK)
-            rc = s->status = hc_error_set_at(s->err, HC_ERR_INVALID_INPUT, s->path, 0, 0,
-                                             "truncated or unreadable gzip file");
-    }
-    free(buf);
-    return rc;
+    /* A file the request names that cannot be read is the request's
+     * fault: InvalidInput, as a missing one is. */
+    int rc = scan_records(s->path, HC_ERR_INVALID_INPUT, on_row, s, s->err);
+    if (rc < 0)
+        return s->status = rc;
+    return 0; /* the end, or located */
 }
 
 static void scan_free(scan *s)

@@ -679,6 +679,230 @@ START_TEST(truncated_gzip)
 }
 END_TEST
 
+/* ---- scan_records: rows of any layout ------------------------------------ */
+
+/* What a scan_records callback saw, one line per row: "LINE:f1|f2|...",
+ * with CR, LF and NUL inside fields written \r, \n, \0. */
+typedef struct rec_log {
+    char text[4096];
+    size_t len;
+    size_t nrows;
+    size_t stop_at;  /* return 7 at this row (1-based); 0: never */
+    size_t fail_at;  /* fail at this row with InvalidInput; 0: never */
+} rec_log;
+
+static void log_put(rec_log *lg, const char *s, size_t n)
+{
+    ck_assert_uint_lt(lg->len + n, sizeof lg->text);
+    memcpy(lg->text + lg->len, s, n);
+    lg->len += n;
+    lg->text[lg->len] = '\0';
+}
+
+static int log_row(void *ctx, const scan_record *r, hc_error *err)
+{
+    rec_log *lg = ctx;
+    lg->nrows++;
+    char head[32];
+    log_put(lg, head, (size_t)snprintf(head, sizeof head, "%llu:",
+                                       (unsigned long long)r->line));
+    for (size_t c = 0; c < r->nfields; c++) {
+        if (c)
+            log_put(lg, "|", 1);
+        for (size_t i = 0; i < r->len[c]; i++) {
+            char ch = r->field[c][i];
+            if (ch == '\n')
+                log_put(lg, "\\n", 2);
+            else if (ch == '\r')
+                log_put(lg, "\\r", 2);
+            else if (ch == '\0')
+                log_put(lg, "\\0", 2);
+            else
+                log_put(lg, &ch, 1);
+        }
+    }
+    log_put(lg, "\n", 1);
+    if (lg->nrows == lg->stop_at)
+        return 7;
+    if (lg->nrows == lg->fail_at)
+        return hc_error_set(err, HC_ERR_INVALID_INPUT, "row %zu refused", lg->nrows);
+    return 0;
+}
+
+/* Scans path into a fresh log; returns scan_records' result. */
+static int scan_log(const char *path, rec_log *lg, hc_error *err)
+{
+    size_t stop_at = lg->stop_at, fail_at = lg->fail_at;
+    memset(lg, 0, sizeof *lg);
+    lg->stop_at = stop_at;
+    lg->fail_at = fail_at;
+    hc_error_clear(err);
+    return scan_records(path, HC_ERR_INVALID_INPUT, log_row, lg, err);
+}
+
+START_TEST(records_quotes_crlf_bom)
+{
+    /* Line 1 (after the byte order mark): a quoted comma and doubled
+     * quotes; line 2 blank (CRLF); line 3 a quoted LF, so the row ends on
+     * line 4, with an empty field; line 5 a quoted CRLF (one line break,
+     * to line 6) and a lone CR ending the row; line 7 an empty quoted
+     * field, a NUL byte, and no final line break. */
+    static const char text[] = "\xEF\xBB\xBF"
+                               "a,\"b,c\",\"say \"\"hi\"\"\"\r\n"
+                               "\r\n"
+                               "\"multi\nline\",,x\n"
+                               "\"cr\r\nlf\"\r"
+                               "last,\"\",e\0nd";
+    static const char want[] = "1:a|b,c|say \"hi\"\n"
+                               "3:multi\\nline||x\n"
+                               "5:cr\\r\\nlf\n"
+                               "7:last||e\\0nd\n";
+    const char *plain = tmp_path("rec.csv");
+    FILE *f = fopen(plain, "wb");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_uint_eq(fwrite(text, 1, sizeof text - 1, f), sizeof text - 1);
+    ck_assert_int_eq(fclose(f), 0);
+    const char *gz = tmp_path("rec.csv.gz");
+    gzFile g = gzopen(gz, "wb6");
+    ck_assert_ptr_nonnull(g);
+    ck_assert_int_eq(gzwrite(g, text, sizeof text - 1), (int)(sizeof text - 1));
+    ck_assert_int_eq(gzclose_w(g), Z_OK);
+
+    rec_log lg = {.stop_at = 0};
+    hc_error err;
+    ck_assert_int_eq(scan_log(plain, &lg, &err), 0);
+    ck_assert_str_eq(lg.text, want);
+    ck_assert_int_eq(scan_log(gz, &lg, &err), 0);
+    ck_assert_str_eq(lg.text, want);
+
+    /* An empty file and one of blank lines have no rows. */
+    ck_assert_int_eq(scan_log(write_file("rec_empty.csv", ""), &lg, &err), 0);
+    ck_assert_uint_eq(lg.nrows, 0);
+    ck_assert_int_eq(scan_log(write_file("rec_blank.csv", "\n\r\n\r"), &lg, &err), 0);
+    ck_assert_uint_eq(lg.nrows, 0);
+}
+END_TEST
+
+/* Expects scan_records to fail with InvalidInput at path:line:column with
+ * `want` in the message, after the rows `seen`. */
+static void records_fail(const char *name, const char *text, long line, long column,
+                         const char *want, const char *seen)
+{
+    const char *path = write_file(name, text);
+    rec_log lg = {.stop_at = 0};
+    hc_error err;
+    ck_assert_int_eq(scan_log(path, &lg, &err), HC_ERR_INVALID_INPUT);
+    ck_assert_int_eq(err.line, line);
+    ck_assert_int_eq(err.column, column);
+    char prefix[1200];
+    snprintf(prefix, sizeof prefix, "%s:%ld:%ld: %s", path, line, column, want);
+    ck_assert_msg(strncmp(err.message, prefix, strlen(prefix)) == 0,
+                  "message '%s' does not start with '%s'", err.message, prefix);
+    ck_assert_str_eq(lg.text, seen);
+}
+
+START_TEST(records_malformed_quotes)
+{
+    /* Row 2 starts on line 2; its quoted first field runs to line 3 and
+     * its second field has a quote inside: the error names the row's
+     * first line and field 2. */
+    records_fail("rec_q1.csv", "x,y\n\"ok\nstill\",b\"c\n", 2, 2,
+                 "malformed CSV: a quote inside an unquoted field", "1:x|y\n");
+    /* Text after a closing quote, in field 1 of line 1. */
+    records_fail("rec_q2.csv", "\"a\"b,c\n", 1, 1,
+                 "malformed CSV: a quote inside an unquoted field or text after a closing quote",
+                 "");
+    /* A space before an opening quote makes the field unquoted. */
+    records_fail("rec_q3.csv", "a\r\n\r\nb, \"c\"\n", 3, 2,
+                 "malformed CSV: a quote inside an unquoted field", "1:a\n");
+    /* A quote left open: the field and the row start on line 2. */
+    records_fail("rec_q4.csv", "p,q\nr,\"s\nt\n", 2, 2,
+                 "malformed CSV: a quoted field is not closed before the end of the file",
+                 "1:p|q\n");
+}
+END_TEST
+
+START_TEST(records_stop_fail_and_open_errors)
+{
+    const char *path = write_file("rec_stop.csv", "a\nb\nc\n");
+    rec_log lg = {.stop_at = 2};
+    hc_error err;
+    ck_assert_int_eq(scan_log(path, &lg, &err), 7);
+    ck_assert_str_eq(lg.text, "1:a\n2:b\n");
+    lg.stop_at = 0;
+    lg.fail_at = 3;
+    ck_assert_int_eq(scan_log(path, &lg, &err), HC_ERR_INVALID_INPUT);
+    ck_assert_str_eq(err.message, "row 3 refused");
+    ck_assert_uint_eq(lg.nrows, 3);
+
+    /* A file that cannot be opened is the caller's io_status. */
+    const char *none = tmp_path("rec_none.csv");
+    hc_error_clear(&err);
+    ck_assert_int_eq(scan_records(none, HC_ERR_IO, log_row, &lg, &err), HC_ERR_IO);
+    ck_assert_ptr_nonnull(strstr(err.message, "cannot open: No such file or directory"));
+    hc_error_clear(&err);
+    ck_assert_int_eq(scan_records(none, HC_ERR_INVALID_INPUT, log_row, &lg, &err),
+                     HC_ERR_INVALID_INPUT);
+}
+END_TEST
+
+/* Counts rows "r<i>\nx,<i>,<64 fields...>" and checks each in place. */
+typedef struct wide_check {
+    size_t nrows;
+    size_t nfields; /* fields every row must have */
+    int bad;
+} wide_check;
+
+static int check_wide(void *ctx, const scan_record *r, hc_error *err)
+{
+    (void)err;
+    wide_check *w = ctx;
+    size_t i = w->nrows++;
+    char want[32];
+    int n = snprintf(want, sizeof want, "r%zu\nx", i);
+    /* Row i starts on line 2i + 1: each row holds one quoted LF. */
+    if (r->line != 2 * i + 1 || r->nfields != w->nfields || r->len[0] != (size_t)n ||
+        memcmp(r->field[0], want, (size_t)n) != 0)
+        w->bad = 1;
+    for (size_t c = 1; c < r->nfields && !w->bad; c++)
+        if (r->len[c] != 1 || r->field[c][0] != (char)('a' + c % 26))
+            w->bad = 1;
+    return w->bad ? -1 : 0;
+}
+
+START_TEST(records_across_blocks)
+{
+    /* 20000 rows of 100 fields (past the 64 the field arrays start with),
+     * about 3.3 MB: blocks (1 MiB) end inside the text, and the lines keep
+     * counting across them. */
+    const size_t nrows = 20000, nfields = 100;
+    size_t cap = nrows * (nfields * 2 + 32);
+    char *csv = malloc(cap);
+    ck_assert_ptr_nonnull(csv);
+    size_t len = 0;
+    for (size_t i = 0; i < nrows; i++) {
+        len += (size_t)snprintf(csv + len, cap - len, "\"r%zu\nx\"", i);
+        for (size_t c = 1; c < nfields; c++) {
+            csv[len++] = ',';
+            csv[len++] = (char)('a' + c % 26);
+        }
+        csv[len++] = '\n';
+    }
+    csv[len] = '\0';
+    ck_assert_uint_gt(len, (size_t)3 << 20);
+    const char *paths[2] = {write_file("rec_big.csv", csv), write_gz("rec_big.csv.gz", csv)};
+    free(csv);
+    for (int k = 0; k < 2; k++) {
+        wide_check w = {0, nfields, 0};
+        hc_error err;
+        hc_error_clear(&err);
+        ck_assert_int_eq(scan_records(paths[k], HC_ERR_IO, check_wide, &w, &err), 0);
+        ck_assert_int_eq(w.bad, 0);
+        ck_assert_uint_eq(w.nrows, nrows);
+    }
+}
+END_TEST
+
 START_TEST(absurd_span_is_refused)
 {
     /* Year 1 to 9999 at one minute is about 5.26e9 steps > 2^32. */
@@ -1337,6 +1561,10 @@ static Suite *make_suite(void)
     tcase_add_test(tc, threads_and_block_boundaries);
     tcase_add_test(tc, fast_paths_agree_with_general_parsers);
     tcase_add_test(tc, snapshot_chunks_and_threads);
+    tcase_add_test(tc, records_quotes_crlf_bom);
+    tcase_add_test(tc, records_malformed_quotes);
+    tcase_add_test(tc, records_stop_fail_and_open_errors);
+    tcase_add_test(tc, records_across_blocks);
     suite_add_tcase(s, tc);
     return s;
 }
