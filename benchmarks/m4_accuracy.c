@@ -304,7 +304,7 @@ static double mase_scale(const double *y, size_t n, int m)
 {
     size_t mm = (size_t)m;
     if (n <= mm)
-        return NAN;
+        return (double)NAN;
     double sum = 0.0;
     for (size_t t = mm; t < n; t++)
         sum += fabs(y[t] - y[t - mm]);
@@ -449,7 +449,7 @@ static score score_forecasts(const m4_set *s, const double *fc,
         sc.smape /= (double)sc.scored;
         sc.mase /= (double)sc.scored;
     } else {
-        sc.smape = sc.mase = NAN;
+        sc.smape = sc.mase = (double)NAN;
     }
     return sc;
 }
@@ -520,7 +520,7 @@ static const char *m4_method_name(const char *model_name)
 static published lookup_published(const char *dir, const char *method,
                                   const char *freq)
 {
-    published p = {0, NAN, NAN, NULL};
+    published p = {0, (double)NAN, (double)NAN, NULL};
     char path[4096];
     fmt(path, sizeof path, "%s/m4-eval-point-forecasts-by-frequency.csv",
              dir);
@@ -626,7 +626,7 @@ static int run_one(void *p, size_t i, int worker)
     if (rc != 0) {
         fmt(ctx->errors[i], sizeof ctx->errors[i], "%.150s", err.message);
         for (size_t t = 0; t < h; t++)
-            ctx->fc[i * h + t] = NAN;
+            ctx->fc[i * h + t] = (double)NAN;
     } else {
         ctx->errors[i][0] = '\0';
         for (size_t t = 0; t < h; t++)
@@ -890,13 +890,13 @@ static double r_timing(const char *rscript, const char *dir, const m4_set *s,
         d = mkdtemp(tmpl);
     if (!d) {
         fprintf(stderr, "m4_accuracy: cannot make a temporary directory\n");
-        return NAN;
+        return (double)NAN;
     }
     char script[4200], out[4200], train[4200];
     fmt(script, sizeof script, "%s/timing.R", d);
     fmt(out, sizeof out, "%s/forecasts.csv", d);
     fmt(train, sizeof train, "%s/%s-train.csv.gz", dir, s->spec->name);
-    double seconds = NAN;
+    double seconds = (double)NAN;
     FILE *f = fopen(script, "w");
     if (!f || fputs(R_SCRIPT, f) == EOF || fclose(f) != 0) {
         fprintf(stderr, "m4_accuracy: cannot write %s\n", script);
@@ -928,10 +928,10 @@ static double r_timing(const char *rscript, const char *dir, const m4_set *s,
             fprintf(stderr, "R: %s", line);
     }
     if (pclose(p) != 0)
-        seconds = NAN;
+        seconds = (double)NAN;
     if (isfinite(seconds) &&
         load_forecasts(out, s, NULL, 0, 1, fc, have) != 0)
-        seconds = NAN;
+        seconds = (double)NAN;
 done:
     unlink(script);
     unlink(out);

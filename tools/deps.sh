@@ -1,7 +1,7 @@
 # Sourced by tools/demo and tools/test: makes sure the Debian packages the
 # build needs are installed (installing them with apt-get when run as root,
 # else naming them and stopping).
-HINDCAST_PACKAGES="meson ninja-build pkg-config gcc g++ python3
+HINDCAST_PACKAGES="meson ninja-build pkg-config gcc g++ clang python3
 libopenblas-dev liblapacke-dev zlib1g-dev check libjansson-dev libnlopt-dev
 libdragonbox-dev libfast-float-dev"
 

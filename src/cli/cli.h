@@ -61,8 +61,9 @@ int hc_cli_split_globals(int argc, char **argv, hc_cli_globals *g,
 int hc_cli_build_request(const hc_cli_verb *verb, int nargs, char **args,
                          json_t **request, char *msg, size_t cap);
 
-/* Prints the verb's request skeleton; returns the exit status. */
-int hc_cli_print_skeleton(const hc_cli_verb *verb);
+/* Prints the verb's request skeleton (output 0) or response skeleton
+ * (output 1); returns the exit status. */
+int hc_cli_print_skeleton(const hc_cli_verb *verb, int output);
 
 /* The generate-demo-data verb; returns the exit status. */
 int hc_cli_generate_demo_data(int nargs, char **args);

@@ -163,7 +163,8 @@ static void usage(FILE *to)
 
 static void verb_help(const hc_cli_verb *v)
 {
-    printf("%s\n\n%s\n\nOptions:\n  --cli-input-json file://PATH | - | JSON\n",
+    printf("%s\n\n%s\n\nOptions:\n  --cli-input-json file://PATH | - | JSON\n"
+           "  --generate-cli-skeleton [input|output]\n",
            v->name, v->summary);
     for (const hc_cli_flag *f = v->flags; f->name; f++)
         printf("  %s  (%s)\n", f->name, f->member);
@@ -316,7 +317,7 @@ int main(int argc, char **argv)
         return 0;
     }
     /* Options of the CLI itself, not request members. */
-    int no_wait = 0, skeleton = 0, kept = 0;
+    int no_wait = 0, skeleton = 0, skeleton_output = 0, kept = 0;
     for (int i = 0; i < nrest; i++) {
         if (strcmp(rest[i], "--no-wait") == 0) {
             if (strncmp(verb->name, "create-", 7) != 0) {
@@ -327,13 +328,15 @@ int main(int argc, char **argv)
         } else if (strcmp(rest[i], "--generate-cli-skeleton") == 0) {
             skeleton = 1;
             if (i + 1 < nrest && strncmp(rest[i + 1], "--", 2) != 0) {
-                if (strcmp(rest[i + 1], "input") != 0) {
+                if (strcmp(rest[i + 1], "input") != 0 &&
+                    strcmp(rest[i + 1], "output") != 0) {
                     const char *choice = rest[i + 1];
                     free(rest);
                     return hc_cli_usage_error("argument --generate-cli-skeleton: "
                                        "invalid choice: '%s' (choose from "
-                                       "'input')", choice);
+                                       "'input', 'output')", choice);
                 }
+                skeleton_output = strcmp(rest[i + 1], "output") == 0;
                 i++;
             }
         } else {
@@ -343,7 +346,7 @@ int main(int argc, char **argv)
     nrest = kept;
     if (skeleton) {
         free(rest);
-        return hc_cli_print_skeleton(verb);
+        return hc_cli_print_skeleton(verb, skeleton_output);
     }
     json_t *request = NULL;
     char msg[2048];

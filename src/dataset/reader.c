@@ -63,10 +63,10 @@ typedef struct item_rec {
     size_t first_row; /* where its rows start after grouping */
     int64_t first_obs_ts;
     int observed;
+    int64_t start; /* the step of the first observed row */
     /* streaming: the item's values are arena[off .. off+len), step start
      * first; the steps after len are backfilled with `backfill` */
     size_t off, len;
-    int64_t start;
     double backfill;
 } item_rec;
 
@@ -693,6 +693,43 @@ static void set_series(const reader *r, hc_dataset *ds, size_t k, const item_rec
     }
 }
 
+/* Sizes the series of the observed items, each from its first observed
+ * step (it->start) to `end`, taking the items in the order they were first
+ * seen. Fills order[] with those items (sorted by key afterwards),
+ * *nvalues with the total and, when new_off is not NULL, new_off[item] with
+ * where each series starts when they lie back to back in that order (the
+ * streaming layout). Past MAX_DENSE_VALUES it fails naming the item whose
+ * series crossed the limit: one check and one message for both modes. */
+static int layout_series(reader *r, int64_t end, item_order *order,
+                         size_t *new_off, uint64_t *nvalues)
+{
+    uint64_t total = 0;
+    for (size_t i = 0, k = 0; i < r->nitems; i++) {
+        const item_rec *it = &r->items[i];
+        if (!it->observed)
+            continue;
+        order[k].key = r->keys + it->key_off;
+        order[k].len = it->key_len;
+        order[k].item = i;
+        k++;
+        if (new_off)
+            new_off[i] = (size_t)total;
+        total += (uint64_t)(end - it->start) + 1;
+        if (total > MAX_DENSE_VALUES) {
+            char a[32], b[32];
+            hc_format_ts_plain(a, it->first_obs_ts);
+            hc_format_ts_plain(b, r->max_ts);
+            return hc_error_set_at(r->err, HC_ERR_LIMIT, r->path, 0, 0,
+                                   "the dense series would hold more than %llu values (item '%s' starts %s, the data ends %s at frequency %s)",
+                                   (unsigned long long)MAX_DENSE_VALUES,
+                                   order[k - 1].key, a, b,
+                                   hc_freq_name(r->opts->freq));
+        }
+    }
+    *nvalues = total;
+    return 0;
+}
+
 /* Aggregates and fills one item (rows sorted by timestamp) into series s. */
 static int build_series(reader *r, hc_dataset *ds, const hc_series *s,
                         const row_rec *rows, size_t n)
@@ -769,19 +806,19 @@ static int build_rows(reader *r, hc_dataset **out)
                              "has no data rows");
         goto done;
     }
-    int64_t max_ts = r->rows[0].ts;
+    r->max_ts = r->rows[0].ts;
     for (size_t i = 0; i < r->nrows; i++) {
         const row_rec *row = &r->rows[i];
         item_rec *it = &r->items[row->item];
         it->nrows++;
-        if (row->ts > max_ts)
-            max_ts = row->ts;
+        if (row->ts > r->max_ts)
+            r->max_ts = row->ts;
         if (!row->missing && (!it->observed || row->ts < it->first_obs_ts)) {
             it->first_obs_ts = row->ts;
             it->observed = 1;
         }
     }
-    int64_t end = hc_step_of(o->freq, max_ts);
+    int64_t end = hc_step_of(o->freq, r->max_ts);
 
     /* Group row numbers by item, file order kept inside each item. */
     size_t nkept = 0, maxrows = 0, pos = 0;
@@ -790,6 +827,8 @@ static int build_rows(reader *r, hc_dataset **out)
         it->first_row = pos;
         pos += it->nrows;
         nkept += it->observed != 0;
+        if (it->observed)
+            it->start = hc_step_of(o->freq, it->first_obs_ts);
         if (it->nrows > maxrows)
             maxrows = it->nrows;
     }
@@ -813,26 +852,8 @@ static int build_rows(reader *r, hc_dataset **out)
     /* Items with no observed target at all have no series (frontfill none
      * leaves nothing before the first observation). */
     uint64_t nvalues = 0;
-    for (size_t i = 0, k = 0; i < r->nitems; i++) {
-        const item_rec *it = &r->items[i];
-        if (!it->observed)
-            continue;
-        order[k].key = r->keys + it->key_off;
-        order[k].len = it->key_len;
-        order[k].item = i;
-        k++;
-        nvalues += (uint64_t)(end - hc_step_of(o->freq, it->first_obs_ts)) + 1;
-        if (nvalues > MAX_DENSE_VALUES) {
-            char a[32], b[32];
-            hc_format_ts_plain(a, it->first_obs_ts);
-            hc_format_ts_plain(b, max_ts);
-            rc = hc_error_set_at(r->err, HC_ERR_LIMIT, r->path, 0, 0,
-                                 "the dense series would hold more than %llu values (item '%s' starts %s, the data ends %s at frequency %s)",
-                                 (unsigned long long)MAX_DENSE_VALUES, order[k - 1].key,
-                                 a, b, hc_freq_name(o->freq));
-            goto done;
-        }
-    }
+    if ((rc = layout_series(r, end, order, NULL, &nvalues)))
+        goto done;
     qsort(order, nkept, sizeof *order, item_order_compare);
 
     rc = ds_create(&ds, o->freq, r->ndims, nkept, (size_t)nvalues, r->err);
@@ -849,7 +870,7 @@ static int build_rows(reader *r, hc_dataset **out)
         const item_rec *it = &r->items[order[k].item];
         hc_series *s = &ds->series[k];
         set_series(r, ds, k, it);
-        s->start = hc_step_of(o->freq, it->first_obs_ts);
+        s->start = it->start;
         s->length = (size_t)(end - s->start) + 1;
         s->offset = offset;
         offset += s->length;
@@ -911,30 +932,10 @@ static int build_stream(reader *r, hc_dataset **out)
         goto nomem;
 
     /* Final lengths run to the dataset's end; offsets follow the arena's
-     * order, which is the items' order (their rows are together). The same
-     * limit check, in the same order, as the rows mode. */
+     * order, which is the items' order (their rows are together). */
     uint64_t nvalues = 0;
-    for (size_t i = 0, k = 0; i < r->nitems; i++) {
-        const item_rec *it = &r->items[i];
-        if (!it->observed)
-            continue;
-        order[k].key = r->keys + it->key_off;
-        order[k].len = it->key_len;
-        order[k].item = i;
-        k++;
-        new_off[i] = (size_t)nvalues;
-        nvalues += (uint64_t)(end - it->start) + 1;
-        if (nvalues > MAX_DENSE_VALUES) {
-            char a[32], b[32];
-            hc_format_ts_plain(a, it->first_obs_ts);
-            hc_format_ts_plain(b, r->max_ts);
-            rc = hc_error_set_at(r->err, HC_ERR_LIMIT, r->path, 0, 0,
-                                 "the dense series would hold more than %llu values (item '%s' starts %s, the data ends %s at frequency %s)",
-                                 (unsigned long long)MAX_DENSE_VALUES, order[k - 1].key,
-                                 a, b, hc_freq_name(o->freq));
-            goto done;
-        }
-    }
+    if ((rc = layout_series(r, end, order, new_off, &nvalues)))
+        goto done;
     /* Items that ended before the dataset's end get the rest of their
      * backfilled tail; everything after them moves up to make room. From
      * the last item back, so nothing is overwritten before it is moved. */

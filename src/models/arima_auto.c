@@ -176,8 +176,8 @@ static void degenerate_fit(const arima_problem *pb, int d, int D, int m,
         nu++;
     }
     out->sigma2 = nu ? ss / (double)nu : 0.0;
-    out->loglik = NAN;
-    out->aic = out->aicc = out->bic = NAN;
+    out->loglik = (double)NAN;
+    out->aic = out->aicc = out->bic = (double)NAN;
     out->ic = 0.0;
     out->nstar = (double)nu;
 }
@@ -279,7 +279,7 @@ int arima_auto(const arima_problem *pb_in, const arima_auto_opts *opts,
             if (D > 0 && d == 0)
                 degenerate_fit(&pb, d, D, m, mean / (double)m, dx, ndx, best);
             else if (D > 0 || d == 2)
-                degenerate_fit(&pb, d, D, m, NAN, dx, ndx, best);
+                degenerate_fit(&pb, d, D, m, (double)NAN, dx, ndx, best);
             else
                 degenerate_fit(&pb, d, D, m, mean, dx, ndx, best);
         } else {

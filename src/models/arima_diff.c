@@ -58,7 +58,7 @@ int arima_is_constant(const double *x, size_t n)
 double arima_kpss_stat(const double *x, size_t n, int lags)
 {
     if (n < 2)
-        return NAN;
+        return (double)NAN;
     double mean = 0.0;
     for (size_t i = 0; i < n; i++)
         mean += x[i];
@@ -80,7 +80,7 @@ double arima_kpss_stat(const double *x, size_t n, int lags)
         s2 += 2.0 / dn * (1.0 - (double)k / (double)(lags + 1)) * c;
     }
     if (!(s2 > 0.0))
-        return NAN;
+        return (double)NAN;
     return eta / s2;
 }
 
@@ -89,7 +89,7 @@ double arima_kpss_pvalue(double stat)
     static const double cval[4] = {0.347, 0.463, 0.574, 0.739};
     static const double pval[4] = {0.10, 0.05, 0.025, 0.01};
     if (isnan(stat))
-        return NAN;
+        return (double)NAN;
     if (stat <= cval[0])
         return pval[0];
     if (stat >= cval[3])
@@ -410,7 +410,7 @@ static void fill_missing(double *v, size_t n)
 static double variance(const double *v, size_t n)
 {
     if (n < 2)
-        return NAN;
+        return (double)NAN;
     double mean = 0.0;
     for (size_t i = 0; i < n; i++)
         mean += v[i];
@@ -425,16 +425,16 @@ double arima_seasonal_strength(const double *x, size_t n, int m, int *status)
 {
     *status = HC_OK;
     if (m < 2 || n <= 2 * (size_t)m)
-        return NAN;
+        return (double)NAN;
     double *buf = malloc(4 * n * sizeof *buf);
     if (!buf) {
         *status = HC_ERR_NOMEM;
-        return NAN;
+        return (double)NAN;
     }
     double *v = buf, *seas = buf + n, *tr = buf + 2 * n, *rem = buf + 3 * n;
     memcpy(v, x, n * sizeof *v);
     fill_missing(v, n);
-    double out = NAN;
+    double out = (double)NAN;
     int rc = arima_stl(v, n, m, 11, seas, tr);
     if (rc != 0) {
         *status = rc;

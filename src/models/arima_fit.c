@@ -705,9 +705,9 @@ int arima_fit_model(const arima_problem *pb, const arima_order *o,
     out->method = method;
     out->narma = o->p + o->q + o->P + o->Q;
     out->nreg = (constant ? 1 : 0) + pb->nxreg;
-    out->loglik = NAN;
+    out->loglik = (double)NAN;
     out->aic = out->aicc = out->bic = out->ic = HUGE_VAL;
-    out->sigma2 = NAN;
+    out->sigma2 = (double)NAN;
 
     size_t n = pb->n;
     int L = o->d + o->m * o->D;

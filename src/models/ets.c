@@ -123,7 +123,7 @@ static int ets_fit(const hc_fit_input *in, hc_fitted *out, hc_error *err)
         }
         fit.xn[0] = l;
         fit.sigma2 = sse / (double)(n - 1);
-        fit.aicc = NAN;
+        fit.aicc = (double)NAN;
         return store(out, &fit, n, err);
     }
     if (n < ETS_MIN_N)

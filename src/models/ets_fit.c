@@ -307,7 +307,7 @@ double hc_ets_lik(const hc_ets_spec *spec, const hc_ets_par *par,
     case 211: RUN_CASE(HC_ETS_MULT, HC_ETS_ADD, HC_ETS_ADD);
     case 212: RUN_CASE(HC_ETS_MULT, HC_ETS_ADD, HC_ETS_MULT);
     default:
-        return NAN;
+        return (double)NAN;
     }
 }
 
@@ -465,7 +465,7 @@ static int decompose_figure(const double *y, size_t n, int m, int mult,
     if (n < 2 * (size_t)m)
         return 1;
     for (size_t t = 0; t < n; t++)
-        trend[t] = NAN;
+        trend[t] = (double)NAN;
     for (size_t t = half; t + half < n; t++) {
         double s = 0.0;
         if (m % 2 == 0) {

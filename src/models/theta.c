@@ -354,7 +354,7 @@ static size_t clean_series(const double *y, size_t n, double *buf)
     for (size_t i = 1; i < len; i++) {
         double v = y[first + i];
         if (isnan(v)) {
-            buf[i] = NAN;
+            buf[i] = (double)NAN;
             continue;
         }
         for (size_t j = prev + 1; j < i; j++) /* fill the gap */

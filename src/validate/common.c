@@ -154,6 +154,10 @@ static void add_entry(violations *v, const char *entry)
 
 static void add_formatted(violations *v, const char *shown, const char *field,
                           const char *rule_fmt, va_list ap)
+    __attribute__((format(printf, 4, 0)));
+
+static void add_formatted(violations *v, const char *shown, const char *field,
+                          const char *rule_fmt, va_list ap)
 {
     char rule[512];
     char entry[HC_ERROR_MESSAGE_MAX];

@@ -135,7 +135,7 @@ START_TEST(likelihood_missing_values)
      * phi^2, v = w_3 - phi^2 w_1. phi = 0.5, w = 1, NaN, 2, 1:
      * S = 0.75 + (2 - 0.25)^2 / 1.25 + (1 - 1)^2 = 0.75 + 2.45,
      * sum log F = -log 0.75 + log 1.25, three observations. */
-    const double w[] = {1.0, NAN, 2.0, 1.0};
+    const double w[] = {1.0, (double)NAN, 2.0, 1.0};
     const double phi = 0.5;
     arima_kalman_out k;
     kalman(w, 4, &phi, 1, NULL, 0, &k);
@@ -164,7 +164,7 @@ START_TEST(css_objective_and_gradient)
     rng r = {4242};
     for (int t = 0; t < N; t++)
         y[t] = 0.3 * t + 5.0 * sin(t * 1.5707963267948966) + gauss(&r);
-    y[37] = NAN;
+    y[37] = (double)NAN;
     pb = (arima_problem){y, N, NULL, 0, 0};
     arima_order so = {2, 0, 1, 1, 1, 1, 4};
     double c[6] = {0.3, -0.2, 0.4, -0.3, 0.2, 0.25}, g[6];
@@ -305,7 +305,7 @@ START_TEST(ndiffs_known_answers)
     ck_assert_int_eq(arima_ndiffs(line, 20, 0.05, 2), 1);
     ck_assert(arima_is_constant((double[]){5, 5, 5}, 3));
     ck_assert(!arima_is_constant((double[]){5, 5, 5.001}, 3));
-    ck_assert(!arima_is_constant((double[]){5, NAN, 5}, 3));
+    ck_assert(!arima_is_constant((double[]){5, (double)NAN, 5}, 3));
 }
 END_TEST
 
@@ -671,7 +671,7 @@ START_TEST(constant_missing_and_short)
     hc_fitted_clear(&f);
 
     /* all missing: the chain falls back to a model that can say so */
-    double none[3] = {NAN, NAN, NAN};
+    double none[3] = {(double)NAN, (double)NAN, (double)NAN};
     hc_fit_input in = {none, 3, 1, HC_FREQ_D, 1, 0};
     ck_assert_int_eq(hc_model_by_id(HC_ALGO_ARIMA)->fit(&in, &f, &err),
                      HC_MODEL_CANNOT_FIT);

@@ -922,6 +922,34 @@ START_TEST(absurd_span_is_refused)
 }
 END_TEST
 
+/* The limit is on the whole dataset, checked the same way whether the rows
+ * stream in (each item's rows together, in time order) or are kept and
+ * grouped (an item seen again). At one minute, 1000-01-01 to 9000-01-01 is
+ * 8000 years = 8000 * 365.2425 = 2921940 days = 4207593600 minutes, so a
+ * series from 1000-01-01 to the end holds 4207593601 values: one fits under
+ * 2^32 = 4294967296, two do not, and the error names the second item. */
+START_TEST(dense_limit_counts_every_item)
+{
+    static const char want[] =
+        "the dense series would hold more than 4294967296 values (item 'b' "
+        "starts 1000-01-01T00:00:00, the data ends 9000-01-01T00:00:00 at "
+        "frequency 1min)";
+    static const char *const files[2][2] = {
+        {"limit-stream.csv", "a,1000-01-01 00:00:00,1\n"
+                             "b,1000-01-01 00:00:00,1\n"
+                             "c,9000-01-01 00:00:00,1\n"},
+        {"limit-rows.csv", "a,1000-01-01 00:00:00,1\n"
+                           "b,1000-01-01 00:00:00,1\n"
+                           "c,9000-01-01 00:00:00,1\n"
+                           "a,1000-01-01 00:01:00,1\n"}};
+    for (int f = 0; f < 2; f++) {
+        hc_dataset_options o = std_opts(write_file(files[f][0], files[f][1]),
+                                        HC_FREQ_1MIN);
+        read_fails(&o, HC_ERR_LIMIT, 0, 0, want);
+    }
+}
+END_TEST
+
 /* ---- from_arrays, snapshots ------------------------------------------------------- */
 
 START_TEST(from_arrays_sorts_and_copies)
@@ -1553,6 +1581,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, schema_errors);
     tcase_add_test(tc, truncated_gzip);
     tcase_add_test(tc, absurd_span_is_refused);
+    tcase_add_test(tc, dense_limit_counts_every_item);
     tcase_add_test(tc, from_arrays_sorts_and_copies);
     tcase_add_test(tc, snapshot_round_trip_and_corruption);
     tcase_add_test(tc, parse_helpers);

@@ -664,7 +664,7 @@ START_TEST(adapter_missing_and_short)
     double y[40];
     /* Leading NaNs are dropped: the same model as without them. */
     for (int i = 0; i < 4; i++)
-        y[i] = NAN;
+        y[i] = (double)NAN;
     memcpy(y + 4, T_, sizeof T_);
     hc_fit_input in = {y, 34, 1, HC_FREQ_Y, 1, 0};
     hc_fit_input in_ref = {T_, 30, 1, HC_FREQ_Y, 1, 0};
@@ -675,12 +675,12 @@ START_TEST(adapter_missing_and_short)
                      fit.nparams * sizeof *fit.params) == 0);
     hc_fitted_clear(&fit);
     /* An interior NaN: the 25 values after it are fitted. */
-    y[8] = NAN;
+    y[8] = (double)NAN;
     ck_assert_int_eq(m->fit(&in, &fit, &err), HC_OK);
     ck_assert_double_eq(fit.params[11], 25.0);
     hc_fitted_clear(&fit);
     /* A trailing NaN leaves nothing after it: the chain falls back. */
-    y[33] = NAN;
+    y[33] = (double)NAN;
     ck_assert_int_eq(m->fit(&in, &fit, &err), HC_MODEL_CANNOT_FIT);
     ck_assert_int_eq(hc_model_fit_with_fallback(m, &in, &fit, &err), HC_OK);
     ck_assert_uint_eq(fit.fallback, 1);

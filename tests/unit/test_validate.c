@@ -729,13 +729,13 @@ START_TEST(forecast_columns)
     ck_assert_int_eq(hc_forecast_type_column("0.0", b), HC_ERR_INVALID_INPUT);
     ck_assert_int_eq(hc_forecast_type_column(NULL, b), HC_ERR_INVALID_INPUT);
 
-    ck_assert_int_eq(hc_forecast_tau_column(NAN, b), 0);
+    ck_assert_int_eq(hc_forecast_tau_column((double)NAN, b), 0);
     ck_assert_str_eq(b, "mean");
     ck_assert_int_eq(hc_forecast_tau_column(0.05, b), 0);
     ck_assert_str_eq(b, "p5");
     ck_assert_int_eq(hc_forecast_tau_column(0.1 + 0.2, b), 0); /* 0.30000000000000004 */
     ck_assert_str_eq(b, "p30");
-    const double bad[] = {0.005, 0.0, 1.0, 0.123, -0.1, INFINITY};
+    const double bad[] = {0.005, 0.0, 1.0, 0.123, -0.1, (double)INFINITY};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         ck_assert_int_eq(hc_forecast_tau_column(bad[i], b), HC_ERR_INVALID_INPUT);
 
@@ -748,7 +748,7 @@ START_TEST(forecast_columns)
         ck_assert_int_eq(hc_wql_column(wql[i].tau, w), 0);
         ck_assert_str_eq(w, wql[i].col);
     }
-    ck_assert_int_eq(hc_wql_column(NAN, w), HC_ERR_INVALID_INPUT); /* mean has no wQL */
+    ck_assert_int_eq(hc_wql_column((double)NAN, w), HC_ERR_INVALID_INPUT); /* mean has no wQL */
     ck_assert_str_eq(w, "");
     ck_assert_int_eq(hc_wql_column(0.0, w), HC_ERR_INVALID_INPUT);
 }
