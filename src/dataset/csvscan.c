@@ -469,6 +469,7 @@ parse_rows(const scan_schema *sc, scan_block *b, record_sink *sink)
     b->nrows = b->nkeys = b->arenalen = 0;
     b->nlines = 0;
     b->status = 0;
+    b->chained = 0;
     while (p < end) {
         if (*p == '\n') {
             line++;
@@ -618,6 +619,8 @@ parse_rows(const scan_schema *sc, scan_block *b, record_sink *sink)
 static void parse_block(const scan_schema *sc, scan_block *b)
 {
     parse_rows(sc, b, NULL);
+    if (sc->after_parse && b->status == 0)
+        sc->after_parse(sc->hook_ctx, b);
 }
 
 static void parse_records_block(scan_block *b, record_sink *sink)
@@ -961,6 +964,7 @@ static void free_block(scan_block *b)
     free(b->fptr);
     free(b->flen);
     free(b->unq);
+    free(b->chain);
 }
 
 int scan_file(const char *path, const scan_schema *sc, int threads,

@@ -32,6 +32,8 @@ enum scan_role {
 };
 
 /* What the columns are; read-only while scanning. */
+struct scan_block;
+
 typedef struct scan_schema {
     size_t ncols;
     const unsigned char *role; /* enum scan_role per column */
@@ -42,6 +44,12 @@ typedef struct scan_schema {
     hc_ts_format ts_format;
     const char *ts_expect;     /* the format, for messages */
     int header;                /* the first non-blank row is a header */
+    /* Optional: run on the parsing thread after a block parsed without an
+     * error, so that per-row work of the consumer (which runs on one
+     * thread, in file order) can move to the parsing threads. It may fill
+     * the block's `chain`. hook_ctx is shared by the threads: read only. */
+    void (*after_parse)(const void *hook_ctx, struct scan_block *b);
+    const void *hook_ctx;
 } scan_schema;
 
 /* One data row. The item key ("item_id\0dim1\0...dimk\0") is entry `key`
@@ -88,6 +96,11 @@ typedef struct scan_block {
     uint64_t err_line; /* its line, from the block's first */
     long err_col;      /* 1-based field number, 0 when none */
     char err_msg[HC_ERROR_MESSAGE_MAX];
+    /* after_parse's per-row annotation (NULL or nrows entries; the dataset
+     * reader's meaning: src/dataset/reader.c, annotate_chains) */
+    uint32_t *chain;
+    size_t chaincap;
+    int chained;       /* chain holds this parse's nrows entries */
 
     /* scratch */
     const char **fptr;

@@ -531,6 +531,84 @@ static int stream_row(reader *r, size_t item, int is_new, const scan_row *row,
     return 0;
 }
 
+/* ---- chains: the common case, done in bulk -------------------------------------- */
+
+/* After-parse hook (parsing threads). chain[i] > 0 says that rows i,
+ * i+1, ..., i+chain[i]-1 each follow the row before them in the simplest
+ * way: the same item, both present, and exactly one step later. That is
+ * nearly every row of a well-formed file, and for such rows the streaming
+ * consumer's work reduces to storing the value (stream_chain), so the
+ * step arithmetic moves off the consumer's single thread. */
+static void annotate_chains(const void *ctx, scan_block *b)
+{
+    const hc_dataset_options *o = ctx;
+    size_t n = b->nrows;
+    if (n == 0)
+        return;
+    if (n > b->chaincap) {
+        uint32_t *c = realloc(b->chain, n * sizeof *c);
+        if (!c)
+            return; /* no annotation: the consumer takes every row singly */
+        b->chain = c;
+        b->chaincap = n;
+    }
+    const scan_row *rows = b->rows;
+    uint32_t *chain = b->chain;
+    chain[n - 1] = 0;
+    int64_t step = hc_step_of(o->freq, rows[n - 1].ts);
+    for (size_t i = n - 1; i > 0; i--) {
+        int64_t prev = hc_step_of(o->freq, rows[i - 1].ts);
+        int linked = rows[i].key == rows[i - 1].key && !rows[i].missing &&
+                     !rows[i - 1].missing && step == prev + 1;
+        chain[i] = linked ? 1 + (i + 1 < n ? chain[i + 1] : 0) : 0;
+        step = prev;
+    }
+    chain[0] = 0;
+    b->chained = 1;
+}
+
+/* Takes k chained rows (see annotate_chains) with the same effect as k
+ * calls of stream_row: the step being built (the row before them) and
+ * each row but the last are written, the last becomes the step being
+ * built. */
+static int stream_chain(reader *r, const scan_row *rows, size_t k, long line)
+{
+    const hc_dataset_options *o = r->opts;
+    item_rec *it = &r->items[r->cur];
+    size_t pos = (size_t)(r->step - it->start);
+    int rc = arena_reserve(r, (uint64_t)it->off + pos + k, line);
+    if (rc)
+        return rc;
+    double acc = r->acc;
+    if (o->aggregation == HC_AGG_AVG)
+        acc /= (double)r->nobs;
+    if (pos > it->len)
+        fill_range(r->values, r->filled, it->off + it->len, it->off + pos,
+                   fill_value(&o->middlefill, &r->w));
+    double *v = r->values + it->off + pos;
+    uint8_t *f = r->filled + it->off + pos;
+    v[0] = acc;
+    f[0] = 0;
+    window_push(&r->w, acc);
+    for (size_t j = 0; j + 1 < k; j++) {
+        v[j + 1] = rows[j].value;
+        f[j + 1] = 0;
+        window_push(&r->w, rows[j].value);
+    }
+    it->len = pos + k;
+    r->nvalues = it->off + it->len;
+    const scan_row *last = &rows[k - 1];
+    r->step += (int64_t)k;
+    r->acc = last->value;
+    r->nobs = 1;
+    r->in_step = 1;
+    r->last_ts = last->ts;
+    r->last_step = r->step;
+    if (last->ts > r->max_ts)
+        r->max_ts = last->ts;
+    return 0;
+}
+
 /* ---- consuming parsed blocks ---------------------------------------------------- */
 
 static int consume(void *ctx, const scan_block *b, uint64_t first_line)
@@ -561,6 +639,17 @@ static int consume(void *ctx, const scan_block *b, uint64_t first_line)
             is_new = 0;
         }
         if (r->mode == MODE_STREAM) {
+            /* A chained row follows the row just taken, which is present:
+             * so r->cur is its item and r->step that row's step. */
+            if (b->chained && b->chain[i] > 0 && r->in_step && item == r->cur) {
+                size_t k = b->chain[i];
+                int rc = stream_chain(r, row, k, line);
+                if (rc)
+                    return rc;
+                r->data_rows += k - 1;
+                i += k - 1;
+                continue;
+            }
             int rc = stream_row(r, item, is_new, row, line);
             if (rc)
                 return rc;
@@ -1047,12 +1136,15 @@ int hc_dataset_read(hc_dataset **out, const hc_dataset_options *opts,
     r.sc.header = opts->header != 0;
 
     r.mode = MODE_STREAM;
+    r.sc.after_parse = annotate_chains;
+    r.sc.hook_ctx = opts;
     rc = scan_file(r.path, &r.sc, opts->threads, consume, &r, err);
     if (rc == 0)
         rc = build_stream(&r, out);
     if (rc == STOP_RESTART) {
         reset_items(&r);
         r.mode = MODE_ROWS;
+        r.sc.after_parse = NULL;
         rc = scan_file(r.path, &r.sc, opts->threads, consume, &r, err);
         if (rc == 0)
             rc = build_rows(&r, out);
