@@ -38,6 +38,7 @@ typedef struct eval_ctx {
     pthread_mutex_t commit_mu;
     unsigned char *done;
     size_t next_commit;
+    int committing; /* a thread is handing items over */
     int commit_failed;
 } eval_ctx;
 
@@ -212,25 +213,38 @@ static void pooled_merge(hc_pooled_metrics *dst, const hc_pooled_metrics *src)
 
 /* Item `index` of the batch is finished: every finished item from the
  * first not yet handed over goes to the totals (in item order, so the sums
- * are the same for any thread count) and to the sink, by whichever thread
- * completes the run. */
+ * are the same for any thread count) and to the sink, by one thread at a
+ * time. The sink (writing) runs without the lock: a worker that finishes
+ * an item while another thread is handing items over only marks it done
+ * and goes on evaluating; the thread handing over sees the mark when it
+ * takes the lock again. */
 static int commit_ready(eval_ctx *ctx, size_t index, hc_error *err)
 {
     const hc_eval_setup *setup = ctx->setup;
     int rc = 0;
     pthread_mutex_lock(&ctx->commit_mu);
     ctx->done[index] = 1;
+    if (ctx->committing) {
+        pthread_mutex_unlock(&ctx->commit_mu);
+        return 0;
+    }
+    ctx->committing = 1;
     while (!ctx->commit_failed && ctx->next_commit < ctx->batch_n &&
            ctx->done[ctx->next_commit]) {
         const hc_item_eval *it = &ctx->items[ctx->next_commit];
+        pthread_mutex_unlock(&ctx->commit_mu);
         for (int k = 0; k < setup->def->nwindows; k++)
             pooled_merge(&ctx->totals->window[k], &it->pooled[k]);
-        if (setup->sink && (rc = setup->sink(setup->sink_ctx, it, err)) != 0) {
+        if (setup->sink)
+            rc = setup->sink(setup->sink_ctx, it, err);
+        pthread_mutex_lock(&ctx->commit_mu);
+        if (rc != 0) {
             ctx->commit_failed = 1;
             break;
         }
         ctx->next_commit++;
     }
+    ctx->committing = 0;
     pthread_mutex_unlock(&ctx->commit_mu);
     return rc;
 }

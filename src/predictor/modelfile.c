@@ -111,6 +111,8 @@ int hc_model_writer_open(hc_model_writer **out, const char *path, size_t nitems,
         hc_model_writer_abort(w);
         return rc;
     }
+    /* stdio's default 4 KiB buffer meant a write(2) per few fits. */
+    (void)setvbuf(w->fp, NULL, _IOFBF, 1u << 18);
     w->crc = crc32(0L, Z_NULL, 0);
     unsigned char head[HEADER_SIZE] = {0};
     memcpy(head, MODEL_MAGIC, 8);

@@ -33,33 +33,46 @@ typedef struct train_ctx {
     pthread_mutex_t mu;
     unsigned char *done;
     size_t next_commit;
+    int committing; /* a thread is writing fitted items */
     int commit_failed;
 } train_ctx;
 
 /* Item `index` of the batch is fitted: every fitted item from the first not
- * yet written goes to the model file and the summary, in item order. */
+ * yet written goes to the model file and the summary, in item order, by one
+ * thread at a time and without the lock held while writing: a worker that
+ * finishes while another thread writes only marks its item and goes on. */
 static int commit_ready(train_ctx *ctx, size_t index, hc_error *err)
 {
     int rc = 0;
     pthread_mutex_lock(&ctx->mu);
     ctx->done[index] = 1;
+    if (ctx->committing) {
+        pthread_mutex_unlock(&ctx->mu);
+        return 0;
+    }
+    ctx->committing = 1;
     while (!ctx->commit_failed && ctx->next_commit < ctx->batch_n &&
            ctx->done[ctx->next_commit]) {
         item_fit *r = &ctx->results[ctx->next_commit];
+        pthread_mutex_unlock(&ctx->mu);
         rc = hc_model_writer_append(ctx->writer, r->entries.data, r->entries.len, err);
+        if (rc == 0) {
+            ctx->summary->fitted += r->fitted;
+            ctx->summary->excluded += r->excluded;
+            ctx->summary->fallbacks += r->fallbacks;
+            for (int a = 0; a < 16; a++)
+                ctx->summary->by_algorithm[a] += r->by_algorithm[a];
+            if (r->chosen > 0 && r->chosen < 16)
+                ctx->summary->items_by_algorithm[r->chosen]++;
+        }
+        pthread_mutex_lock(&ctx->mu);
         if (rc) {
             ctx->commit_failed = 1;
             break;
         }
-        ctx->summary->fitted += r->fitted;
-        ctx->summary->excluded += r->excluded;
-        ctx->summary->fallbacks += r->fallbacks;
-        for (int a = 0; a < 16; a++)
-            ctx->summary->by_algorithm[a] += r->by_algorithm[a];
-        if (r->chosen > 0 && r->chosen < 16)
-            ctx->summary->items_by_algorithm[r->chosen]++;
         ctx->next_commit++;
     }
+    ctx->committing = 0;
     pthread_mutex_unlock(&ctx->mu);
     return rc;
 }
