@@ -122,6 +122,17 @@ int hc_fs_sync_close(int fd, const char *path, hc_error *err)
     return rc;
 }
 
+void hc_fs_start_writeback(int fd, uint64_t offset, uint64_t len)
+{
+#ifdef SYNC_FILE_RANGE_WRITE
+    (void)sync_file_range(fd, (off_t)offset, (off_t)len, SYNC_FILE_RANGE_WRITE);
+#else
+    (void)fd;
+    (void)offset;
+    (void)len;
+#endif
+}
+
 int hc_fs_sync_dir(const char *dir, hc_error *err)
 {
     int fd;

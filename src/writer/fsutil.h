@@ -7,6 +7,7 @@
 #define HINDCAST_SRC_WRITER_FSUTIL_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "hindcast/error.h"
 
@@ -26,6 +27,12 @@ int hc_fs_write_all(int fd, const char *path, const void *data, size_t len,
                     hc_error *err);
 /* fsync + close; closes even when fsync fails. */
 int hc_fs_sync_close(int fd, const char *path, hc_error *err);
+
+/* Asks the kernel to start writing [offset, offset + len) of fd to the
+ * disk now, without waiting (Linux sync_file_range; a no-op elsewhere), so
+ * that the fsync at the end finds little left to write. Only a hint: its
+ * failure changes nothing, the fsync still decides. */
+void hc_fs_start_writeback(int fd, uint64_t offset, uint64_t len);
 /* fsyncs a directory so that renames in it are durable. File systems that
  * cannot fsync a directory (EINVAL) are accepted. */
 int hc_fs_sync_dir(const char *dir, hc_error *err);

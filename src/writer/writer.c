@@ -21,6 +21,9 @@
 
 /* Large enough that write() calls cost nothing next to formatting rows. */
 #define WRITE_BUFFER_SIZE ((size_t)1 << 20)
+/* Written bytes of a part are handed to the disk in steps of this size
+ * while the export goes on (hc_fs_start_writeback). */
+#define WRITEBACK_STEP ((uint64_t)8 << 20)
 
 typedef enum writer_state {
     WS_OPEN,      /* a part is open for rows */
@@ -45,6 +48,8 @@ struct hc_part_writer {
     uint64_t part_bytes; /* bytes of the current part, buffered included */
     int part_has_row;
     uint64_t total_bytes;
+    uint64_t file_bytes;     /* bytes written to the current part's file */
+    uint64_t writeback_from; /* first byte not yet handed to the disk */
     size_t nparts;       /* temp files created so far */
     writer_state state;
 
@@ -136,7 +141,18 @@ static int write_out(hc_part_writer *w, const char *data, size_t len,
 {
     if (w->compression == HC_COMPRESSION_GZIP)
         return deflate_write(w, data, len, Z_NO_FLUSH, err);
-    return hc_fs_write_all(w->fd, w->cur_path, data, len, err);
+    int rc = hc_fs_write_all(w->fd, w->cur_path, data, len, err);
+    if (rc != 0)
+        return rc;
+    /* The disk writes the part while the export goes on, instead of all
+     * of it in the fsync at the end (which nothing overlaps). */
+    w->file_bytes += len;
+    if (w->file_bytes - w->writeback_from >= WRITEBACK_STEP) {
+        hc_fs_start_writeback(w->fd, w->writeback_from,
+                              w->file_bytes - w->writeback_from);
+        w->writeback_from = w->file_bytes;
+    }
+    return 0;
 }
 
 static int flush_buffer(hc_part_writer *w, hc_error *err)
@@ -189,6 +205,7 @@ static int open_part(hc_part_writer *w, hc_error *err)
     w->fd = fd;
     w->nparts++;
     w->part_bytes = 0;
+    w->file_bytes = w->writeback_from = 0;
     w->part_has_row = 0;
     if (w->compression == HC_COMPRESSION_GZIP) {
         /* windowBits 15 + 16: a gzip wrapper. zlib writes its header with
