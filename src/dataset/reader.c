@@ -418,13 +418,14 @@ static int arena_reserve(reader *r, uint64_t need, long line)
 }
 
 /* Writes the aggregated step being built into the current item, after
- * filling the gap before it (as build_series does, same order). */
-static int stream_flush_step(reader *r, long line)
+ * filling the gap before it (as build_series does, same order), with room
+ * for `more` values after it. */
+static int stream_flush_step_room(reader *r, size_t more, long line)
 {
     const hc_dataset_options *o = r->opts;
     item_rec *it = &r->items[r->cur];
     size_t pos = (size_t)(r->step - it->start);
-    int rc = arena_reserve(r, (uint64_t)it->off + pos + 1, line);
+    int rc = arena_reserve(r, (uint64_t)it->off + pos + 1 + more, line);
     if (rc)
         return rc;
     double acc = r->acc;
@@ -440,6 +441,11 @@ static int stream_flush_step(reader *r, long line)
     r->nvalues = it->off + it->len;
     r->in_step = 0;
     return 0;
+}
+
+static int stream_flush_step(reader *r, long line)
+{
+    return stream_flush_step_room(r, 0, line);
 }
 
 /* The current item's rows are over: its last step is written, its
@@ -573,29 +579,18 @@ static void annotate_chains(const void *ctx, scan_block *b)
  * built. */
 static int stream_chain(reader *r, const scan_row *rows, size_t k, long line)
 {
-    const hc_dataset_options *o = r->opts;
-    item_rec *it = &r->items[r->cur];
-    size_t pos = (size_t)(r->step - it->start);
-    int rc = arena_reserve(r, (uint64_t)it->off + pos + k, line);
+    int rc = stream_flush_step_room(r, k - 1, line);
     if (rc)
         return rc;
-    double acc = r->acc;
-    if (o->aggregation == HC_AGG_AVG)
-        acc /= (double)r->nobs;
-    if (pos > it->len)
-        fill_range(r->values, r->filled, it->off + it->len, it->off + pos,
-                   fill_value(&o->middlefill, &r->w));
-    double *v = r->values + it->off + pos;
-    uint8_t *f = r->filled + it->off + pos;
-    v[0] = acc;
-    f[0] = 0;
-    window_push(&r->w, acc);
+    item_rec *it = &r->items[r->cur];
+    double *v = r->values + it->off + it->len;
+    uint8_t *f = r->filled + it->off + it->len;
     for (size_t j = 0; j + 1 < k; j++) {
-        v[j + 1] = rows[j].value;
-        f[j + 1] = 0;
+        v[j] = rows[j].value;
+        f[j] = 0;
         window_push(&r->w, rows[j].value);
     }
-    it->len = pos + k;
+    it->len += k - 1;
     r->nvalues = it->off + it->len;
     const scan_row *last = &rows[k - 1];
     r->step += (int64_t)k;
