@@ -263,7 +263,8 @@ int main(int argc, char **argv)
         hc_fit_input in = {s->y, s->n, season,
                            weekly ? HC_FREQ_W : HC_FREQ_H, 1,
                            !strcmp(mode, "seasonal") ? HC_FIT_ARIMA_NO_FOURIER
-                                                     : 0u};
+                                                     : 0u,
+                           NULL};
         rc = hc_model_fit_with_fallback(model, &in, &fit, &err);
         if (rc == HC_MODEL_CANNOT_FIT)
             rc = hc_model_fit_with_fallback(hc_model_by_id(HC_ALGO_NAIVE),

@@ -581,6 +581,7 @@ typedef struct run_ctx {
 
 /* HC_FIT_* bits from --training-parameters (the product's parser). */
 static uint32_t fit_options;
+static hc_model_params fit_params;
 
 static uint64_t series_seed(size_t i)
 {
@@ -604,6 +605,7 @@ static int run_one(void *p, size_t i, int worker)
         .freq = s->spec->freq,
         .seed = series_seed(i),
         .options = fit_options,
+        .params = &fit_params,
     };
     hc_fitted fit = {0};
     hc_error err;
@@ -1084,7 +1086,7 @@ int main(int argc, char **argv)
             hc_error err;
             hc_error_clear(&err);
             if (!tp || json_object_set_new(req, "TrainingParameters", tp) != 0 ||
-                hc_training_params_parse(req, NULL, &fit_options, &err) != 0) {
+                hc_training_params_parse(req, NULL, &fit_options, &fit_params, &err) != 0) {
                 fprintf(stderr, "m4_accuracy: --training-parameters: %s\n",
                         tp ? err.message : "not JSON");
                 json_decref(req);

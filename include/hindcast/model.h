@@ -36,6 +36,13 @@ typedef enum hc_algorithm {
  * to a simpler model. */
 #define HC_MODEL_CANNOT_FIT 1
 
+/* Numeric hyperparameters from TrainingParameters; a zero field means the
+ * algorithm's default. */
+typedef struct hc_model_params {
+    double npts_exp_kernel_weights; /* NPTS exponential kernel scale, > 0 */
+    uint32_t npts_context_length;   /* NPTS: last values sampled from */
+} hc_model_params;
+
 typedef struct hc_fit_input {
     const double *y;  /* training values, oldest first; filled values
                          included; NaN where filled with "nan" */
@@ -44,12 +51,18 @@ typedef struct hc_fit_input {
     hc_freq freq;
     uint64_t seed;    /* deterministic per (item, window) */
     uint32_t options; /* HC_FIT_* bits, from TrainingParameters */
+    const hc_model_params *params; /* NULL: every default */
 } hc_fit_input;
 
 /* ARIMA: fit auto.arima's seasonal ARIMA even where Amazon's rule for long
  * seasons would use Fourier terms (TrainingParameters
  * use_fourier_terms = "false"). */
 #define HC_FIT_ARIMA_NO_FOURIER 0x1u
+/* NPTS: kernel_type = "uniform" (climatological forecaster). */
+#define HC_FIT_NPTS_UNIFORM 0x2u
+/* NPTS: use_seasonal_model = "false" (or use_default_time_features =
+ * "false": hindcast has no other seasonal features). */
+#define HC_FIT_NPTS_NO_SEASONAL 0x4u
 
 typedef struct hc_fitted {
     uint16_t algorithm; /* hc_algorithm of the model that produced params */

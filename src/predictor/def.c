@@ -558,7 +558,7 @@ int hc_predictor_def_parse(hc_predictor_def *def, const json_t *req,
     if ((rc = parse_forecast_types(def, req, err)) ||
         (rc = parse_evaluation(def, req, err)) ||
         (rc = hc_training_params_parse(req, def->model, &def->fit_options,
-                                       err)) ||
+                                       &def->fit_params, err)) ||
         (rc = parse_featurization_config(def, req, err)) ||
         (rc = parse_target_time_series(def, req, err)))
         return rc;

@@ -51,6 +51,7 @@ typedef struct hc_predictor_def {
     long offset;                     /* 0: default (the horizon) */
     hc_freq freq;
     uint32_t fit_options;            /* HC_FIT_* from TrainingParameters */
+    hc_model_params fit_params;      /* numeric TrainingParameters */
     size_t ndims;
     char *dims[HC_MAX_ATTRIBUTES];
     /* TargetTimeSeries */
@@ -85,11 +86,12 @@ int hc_predictor_def_parse_auto(hc_predictor_def *def, const json_t *request,
 int hc_predictor_def_from_stored(hc_predictor_def *def, const json_t *doc,
                                  hc_error *err);
 
-/* TrainingParameters of `req` (absent: none) -> HC_FIT_* bits for
- * `model`'s fits, or for any AutoML candidate's when model is NULL.
- * Unknown keys and values are refused. */
+/* TrainingParameters of `req` (absent: none) -> HC_FIT_* bits and numeric
+ * values (zero: default) for `model`'s fits, or for any AutoML candidate's
+ * when model is NULL. Unknown keys and values are refused. */
 int hc_training_params_parse(const json_t *req, const hc_model *model,
-                             uint32_t *options, hc_error *err);
+                             uint32_t *options, hc_model_params *params,
+                             hc_error *err);
 
 /* OptimizationMetric text -> value; 0 or -1. */
 int hc_opt_metric_parse(const char *text, hc_opt_metric *out);

@@ -129,7 +129,8 @@ static int fit_windows(const train_ctx *ctx, const hc_series *s,
         }
         const double *y = ds->values + s->offset;
         hc_fit_input in = {y, train_len, season, def->freq,
-                           hc_fit_seed(s, ds->ndims, k), def->fit_options};
+                           hc_fit_seed(s, ds->ndims, k), def->fit_options,
+                           &def->fit_params};
         hc_fitted fit = {0};
         int rc = hc_model_fit_with_fallback(model, &in, &fit, err);
         if (rc == 0 && score) {

@@ -545,7 +545,7 @@ END_TEST
 
 static hc_fitted fit_series(const double *y, size_t n, int season)
 {
-    hc_fit_input in = {y, n, season, HC_FREQ_D, 1, 0};
+    hc_fit_input in = {y, n, season, HC_FREQ_D, 1, 0, NULL};
     hc_fitted f;
     hc_error err;
     ck_assert_int_eq(hc_model_fit_with_fallback(hc_model_by_id(HC_ALGO_ARIMA),
@@ -617,7 +617,7 @@ START_TEST(use_fourier_terms_false)
     hc_error err;
     hc_fitted f;
     const hc_model *m = hc_model_by_id(HC_ALGO_ARIMA);
-    hc_fit_input in = {y, 120, 24, HC_FREQ_H, 1, 0};
+    hc_fit_input in = {y, 120, 24, HC_FREQ_H, 1, 0, NULL};
     ck_assert_int_eq(m->fit(&in, &f, &err), 0);
     ck_assert(f.params[9] == 4.0 && f.params[1] == 1.0);
     hc_fitted_clear(&f);
@@ -672,7 +672,7 @@ START_TEST(constant_missing_and_short)
 
     /* all missing: the chain falls back to a model that can say so */
     double none[3] = {(double)NAN, (double)NAN, (double)NAN};
-    hc_fit_input in = {none, 3, 1, HC_FREQ_D, 1, 0};
+    hc_fit_input in = {none, 3, 1, HC_FREQ_D, 1, 0, NULL};
     ck_assert_int_eq(hc_model_by_id(HC_ALGO_ARIMA)->fit(&in, &f, &err),
                      HC_MODEL_CANNOT_FIT);
 }

@@ -598,7 +598,7 @@ static const hc_model *ets_model(void)
 START_TEST(adapter_fit_and_forecast)
 {
     const hc_model *m = ets_model();
-    hc_fit_input in = {M_, 48, 12, HC_FREQ_M, 1, 0};
+    hc_fit_input in = {M_, 48, 12, HC_FREQ_M, 1, 0, NULL};
     hc_fitted fit = {0};
     hc_error err = {0};
     ck_assert_int_eq(m->fit(&in, &fit, &err), HC_OK);
@@ -643,7 +643,7 @@ START_TEST(adapter_class1_quantiles)
     /* T gives ETS(A,A,N): quantiles are mean + z sd_h with
      * sd_1 = sqrt(sigma2) (R's sigma2 = 7.2965085802673659). */
     const hc_model *m = ets_model();
-    hc_fit_input in = {T_, 30, 1, HC_FREQ_Y, 1, 0};
+    hc_fit_input in = {T_, 30, 1, HC_FREQ_Y, 1, 0, NULL};
     hc_fitted fit = {0};
     hc_error err = {0};
     ck_assert_int_eq(m->fit(&in, &fit, &err), HC_OK);
@@ -666,8 +666,8 @@ START_TEST(adapter_missing_and_short)
     for (int i = 0; i < 4; i++)
         y[i] = (double)NAN;
     memcpy(y + 4, T_, sizeof T_);
-    hc_fit_input in = {y, 34, 1, HC_FREQ_Y, 1, 0};
-    hc_fit_input in_ref = {T_, 30, 1, HC_FREQ_Y, 1, 0};
+    hc_fit_input in = {y, 34, 1, HC_FREQ_Y, 1, 0, NULL};
+    hc_fit_input in_ref = {T_, 30, 1, HC_FREQ_Y, 1, 0, NULL};
     ck_assert_int_eq(m->fit(&in, &fit, &err), HC_OK);
     ck_assert_int_eq(m->fit(&in_ref, &ref, &err), HC_OK);
     ck_assert_uint_eq(fit.nparams, ref.nparams);
@@ -687,7 +687,7 @@ START_TEST(adapter_missing_and_short)
     ck_assert_uint_ne(fit.algorithm, HC_ALGO_ETS);
     hc_fitted_clear(&fit);
     /* Too short (6 values): R uses Holt-Winters there; we fall back. */
-    hc_fit_input shortin = {T_, 6, 1, HC_FREQ_Y, 1, 0};
+    hc_fit_input shortin = {T_, 6, 1, HC_FREQ_Y, 1, 0, NULL};
     ck_assert_int_eq(m->fit(&shortin, &fit, &err), HC_MODEL_CANNOT_FIT);
     ck_assert_int_eq(hc_model_fit_with_fallback(m, &shortin, &fit, &err),
                      HC_OK);
@@ -704,7 +704,7 @@ START_TEST(adapter_constant)
      * constant series: the forecast is the value, with no spread. */
     const hc_model *m = ets_model();
     double y[5] = {4, 4, 4, 4, 4};
-    hc_fit_input in = {y, 5, 7, HC_FREQ_D, 1, 0};
+    hc_fit_input in = {y, 5, 7, HC_FREQ_D, 1, 0, NULL};
     hc_fitted fit = {0};
     hc_error err = {0};
     ck_assert_int_eq(m->fit(&in, &fit, &err), HC_OK);
