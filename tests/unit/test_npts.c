@@ -132,7 +132,7 @@ END_TEST
  * weights at T = 3 are 1/8 and 1/2 -> 1/5 and 4/5. */
 START_TEST(missing_values_are_skipped)
 {
-    const double y[] = {10, NAN, 30};
+    const double y[] = {10, (double)NAN, 30};
     const double values[] = {10, 30};
     hc_model_params hp = {.npts_exp_kernel_weights = log(2.0)};
     hc_fitted fit = {0};
@@ -186,7 +186,7 @@ END_TEST
  * than a season: the non-seasonal variant. */
 START_TEST(seasonal_model_needs_every_season_observed)
 {
-    const double gap[] = {1, NAN, 2, NAN};
+    const double gap[] = {1, (double)NAN, 2, (double)NAN};
     hc_fitted fit = {0};
     fit_ok(gap, 4, 2, 0, NULL, &fit);
     ck_assert_double_eq(fit.params[3], 1.0);
@@ -205,7 +205,7 @@ END_TEST
  * window drops leading NaNs and keeps the last context_length values. */
 START_TEST(defaults_and_context_length)
 {
-    const double y[] = {NAN, NAN, 1, 2, 3, 4, 5, 6};
+    const double y[] = {(double)NAN, (double)NAN, 1, 2, 3, 4, 5, 6};
     hc_fitted fit = {0};
     fit_ok(y, 8, 2, 0, NULL, &fit);
     ck_assert_uint_eq(fit.nparams, 6 + 6);
@@ -259,15 +259,15 @@ START_TEST(cannot_fit_and_bad_input)
 {
     hc_fitted fit = {0};
     hc_error err;
-    const double none[] = {NAN, NAN, NAN};
+    const double none[] = {(double)NAN, (double)NAN, (double)NAN};
     hc_fit_input in = {.y = none, .n = 3, .season = 1, .freq = HC_FREQ_D};
     ck_assert_int_eq(npts()->fit(&in, &fit, &err), HC_MODEL_CANNOT_FIT);
     /* observed only before the context window */
-    const double old[] = {5, NAN, NAN};
+    const double old[] = {5, (double)NAN, (double)NAN};
     hc_model_params hp = {.npts_context_length = 2};
     in = (hc_fit_input){.y = old, .n = 3, .season = 1, .params = &hp};
     ck_assert_int_eq(npts()->fit(&in, &fit, &err), HC_MODEL_CANNOT_FIT);
-    const double inf[] = {1, INFINITY, 2};
+    const double inf[] = {1, (double)INFINITY, 2};
     in = (hc_fit_input){.y = inf, .n = 3, .season = 1};
     ck_assert_int_eq(npts()->fit(&in, &fit, &err), HC_MODEL_CANNOT_FIT);
     /* the fallback chain takes over */
@@ -299,8 +299,8 @@ START_TEST(corrupt_params_are_refused)
     fit.params[4] = 3.0; /* count disagrees with nparams */
     ck_assert_int_eq(hc_model_forecast(&fit, &req, mean, q, &err), HC_ERR_INTERNAL);
     fit.params[4] = 4.0;
-    fit.params[7] = NAN; /* season 1 loses its only... */
-    fit.params[9] = NAN; /* ...observed values */
+    fit.params[7] = (double)NAN; /* season 1 loses its only... */
+    fit.params[9] = (double)NAN; /* ...observed values */
     ck_assert_int_eq(hc_model_forecast(&fit, &req, mean, q, &err), HC_ERR_INTERNAL);
     fit.params[7] = 2.0;
     fit.params[9] = 4.0;
