@@ -510,17 +510,67 @@ static double rng_unif(pr_rng *g)
     return ((double)(rng_next(g) >> 11) + 0.5) * (1.0 / 9007199254740992.0);
 }
 
-static double rng_normal(pr_rng *g)
+/* Standard normals in pairs by Marsaglia's polar method (no sine or
+ * cosine; the second of a pair is kept for the next call). */
+typedef struct pr_normal {
+    pr_rng rng;
+    double spare;
+    int has_spare;
+} pr_normal;
+
+static double rng_normal(pr_normal *g)
 {
-    /* Box-Muller, one value per pair of uniforms (keeps the stream simple). */
-    double u1 = rng_unif(g), u2 = rng_unif(g);
-    return sqrt(-2.0 * log(u1)) * cos(2.0 * PR_PI * u2);
+    if (g->has_spare) {
+        g->has_spare = 0;
+        return g->spare;
+    }
+    double u, v, r2;
+    do {
+        u = 2.0 * rng_unif(&g->rng) - 1.0;
+        v = 2.0 * rng_unif(&g->rng) - 1.0;
+        r2 = u * u + v * v;
+    } while (r2 >= 1.0 || r2 == 0.0);
+    double f = sqrt(-2.0 * log(r2) / r2);
+    g->spare = v * f;
+    g->has_spare = 1;
+    return u * f;
 }
 
-static int cmp_double(const void *a, const void *b)
+/* Rearranges v[lo..n) so that v[k] holds the value of rank k (0-based in
+ * v), with nothing larger before it and nothing smaller after it: Hoare's
+ * partition around a median of three, narrowing to the side holding k. */
+static void select_rank(double *v, size_t lo, size_t n, size_t k)
 {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
+    size_t hi = n - 1;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        double a = v[lo], b = v[mid], c = v[hi];
+        double pivot = a < b ? (b < c ? b : (a < c ? c : a))
+                             : (a < c ? a : (b < c ? c : b));
+        size_t i = lo, j = hi;
+        while (i <= j) {
+            while (v[i] < pivot)
+                i++;
+            while (v[j] > pivot)
+                j--;
+            if (i <= j) {
+                double tmp = v[i];
+                v[i] = v[j];
+                v[j] = tmp;
+                i++;
+                if (j == 0)
+                    break;
+                j--;
+            }
+        }
+        /* v[lo..j] <= pivot, v[i..hi] >= pivot, v(j..i) == pivot */
+        if (k <= j)
+            hi = j;
+        else if (k >= i)
+            lo = i;
+        else
+            return;
+    }
 }
 
 static int prophet_forecast(const hc_fitted *fit,
@@ -563,47 +613,56 @@ static int prophet_forecast(const hc_fitted *fit,
     if (req->nquantiles == 0)
         return HC_OK;
 
-    double *smp = malloc(h * N * sizeof *smp);
-    if (!smp)
+    /* The paths advance together, one step at a time (memory O(N), not
+     * O(N h)): per path the position of its next trend change and the
+     * slope and offset its changes so far add. */
+    double *mem = malloc(4 * N * sizeof *mem);
+    if (!mem)
         return hc_error_set(err, HC_ERR_NOMEM,
-                            "out of memory for %zu x %zu sample paths", N, h);
-    pr_rng g;
+                            "out of memory for %zu sample paths", N);
+    double *next = mem, *dslope = mem + N, *doff = mem + 2 * N,
+           *vals = mem + 3 * N;
+    pr_normal g = {.has_spare = 0};
     uint64_t sm = req->seed ^ 0x50524f50484554ull; /* "PROPHET" */
     for (int i = 0; i < 4; i++)
-        g.s[i] = splitmix64(&sm);
-    double horizon_end = gap + (double)h; /* in steps after the last row */
+        g.rng.s[i] = splitmix64(&sm);
     for (size_t path = 0; path < N; path++) {
-        /* The next change's position; changes before step s shift the
-         * trend by delta (u_s - u_c). */
-        double next = rate > 0.0 ? -log(rng_unif(&g)) / rate : HUGE_VAL;
-        double dslope = 0.0, doff = 0.0;
-        for (size_t s = 0; s < h; s++) {
-            double u = gap + (double)(s + 1);
-            while (next <= u && next <= horizon_end) {
-                double e = -log(rng_unif(&g));
-                double d = rng_unif(&g) < 0.5 ? -lap * e : lap * e;
-                dslope += d;
-                doff -= d * next;
-                next += -log(rng_unif(&g)) / rate;
-            }
-            smp[s * N + path] =
-                mean[s] + dslope * u + doff + sigma * rng_normal(&g);
-        }
+        next[path] = rate > 0.0 ? -log(rng_unif(&g.rng)) / rate : HUGE_VAL;
+        dslope[path] = doff[path] = 0.0;
     }
-    for (size_t s = 0; s < h; s++) {
-        double *col = smp + s * N;
-        qsort(col, N, sizeof *col, cmp_double);
+        for (size_t s = 0; s < h; s++) {
+        double u = gap + (double)(s + 1); /* steps after the last row */
+        for (size_t path = 0; path < N; path++) {
+            while (next[path] <= u) {
+                double e = -log(rng_unif(&g.rng));
+                double d = rng_unif(&g.rng) < 0.5 ? -lap * e : lap * e;
+                dslope[path] += d;
+                doff[path] -= d * next[path];
+                next[path] += -log(rng_unif(&g.rng)) / rate;
+            }
+            double v = mean[s] + dslope[path] * u + doff[path] +
+                       sigma * rng_normal(&g);
+            vals[path] = isnan(v) ? HUGE_VAL : v; /* keeps the order total */
+        }
         for (size_t q = 0; q < req->nquantiles; q++) {
             double pos = req->quantiles[q] * (double)(N - 1);
             size_t lo = (size_t)floor(pos);
+            if (lo > N - 1)
+                lo = N - 1;
             double frac = pos - (double)lo;
-            double v = col[lo];
-            if (lo + 1 < N)
-                v += frac * (col[lo + 1] - col[lo]);
+            select_rank(vals, 0, N, lo);
+            double v = vals[lo];
+            if (lo + 1 < N && frac > 0.0) {
+                double up = vals[lo + 1]; /* the smallest above rank lo */
+                for (size_t i = lo + 2; i < N; i++)
+                    if (vals[i] < up)
+                        up = vals[i];
+                v += frac * (up - v);
+            }
             quantiles[q * h + s] = v;
         }
     }
-    free(smp);
+    free(mem);
     return HC_OK;
 }
 
