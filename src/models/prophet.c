@@ -143,7 +143,7 @@ typedef struct pr_ctx {
     const double *cpt;   /* its t */
     double *r;           /* residuals (n) */
     double *suf;         /* 2 S suffix sums */
-    const double *scale; /* x_i = theta_i * scale[i] (diagonal preconditioner) */
+    const double *scale; /* x_i = theta_i scale_i: diagonal preconditioner */
     double *theta;       /* nx scratch */
     double best_f;
     double *best_x;

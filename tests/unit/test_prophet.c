@@ -121,7 +121,8 @@ START_TEST(weekly_sinusoid)
     double mh[48];
     forecast(&f, 48, NULL, 0, 1, mh, NULL);
     for (int s = 0; s < 48; s++)
-        near(mh[s], 50.0 + 0.1 * (240 + s) + 4.0 * cos(2.0 * PI * (240 + s) / 24.0),
+        near(mh[s],
+             50.0 + 0.1 * (240 + s) + 4.0 * cos(2.0 * PI * (240 + s) / 24.0),
              2e-3);
     hc_fitted_clear(&f);
 }
@@ -307,7 +308,7 @@ START_TEST(missing_values)
     double y[40];
     for (int t = 0; t < 40; t++)
         y[t] = 2.0 + 0.5 * t;
-    y[0] = y[10] = y[11] = y[38] = y[39] = NAN;
+    y[0] = y[10] = y[11] = y[38] = y[39] = (double)NAN;
     hc_fitted f;
     ck_assert_int_eq(fit(y, 40, &f), HC_OK);
     near(f.params[3], 2.0, 0.0); /* gap: two steps after the last value */
@@ -324,11 +325,12 @@ START_TEST(cannot_fit_and_constant)
     hc_fitted f;
     double one[1] = {5.0};
     ck_assert_int_eq(fit(one, 1, &f), HC_MODEL_CANNOT_FIT);
-    double two_nan[3] = {NAN, 4.0, NAN}; /* one observed value */
+    /* One observed value. */
+    double two_nan[3] = {(double)NAN, 4.0, (double)NAN};
     ck_assert_int_eq(fit(two_nan, 3, &f), HC_MODEL_CANNOT_FIT);
-    double all_nan[4] = {NAN, NAN, NAN, NAN};
+    double all_nan[4] = {(double)NAN, (double)NAN, (double)NAN, (double)NAN};
     ck_assert_int_eq(fit(all_nan, 4, &f), HC_MODEL_CANNOT_FIT);
-    double inf[5] = {1.0, 2.0, INFINITY, 4.0, 5.0};
+    double inf[5] = {1.0, 2.0, (double)INFINITY, 4.0, 5.0};
     ck_assert_int_eq(fit(inf, 5, &f), HC_MODEL_CANNOT_FIT);
 
     /* Two values fit (a line through them): 1, 3 -> 5, 7. */
