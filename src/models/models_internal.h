@@ -11,6 +11,7 @@
 #define HC_ARN_SEASONAL_NAIVE "arn:hindcast:::algorithm/SeasonalNaive"
 #define HC_ARN_THETA "arn:hindcast:::algorithm/Theta"
 #define HC_ARN_ARIMA "arn:aws:forecast:::algorithm/ARIMA"
+#define HC_ARN_CROSTON "arn:hindcast:::algorithm/Croston"
 
 /* One definition per model file. */
 extern const hc_model hc_models_ets;
@@ -18,6 +19,7 @@ extern const hc_model hc_models_naive;
 extern const hc_model hc_models_seasonal_naive;
 extern const hc_model hc_models_theta;
 extern const hc_model hc_models_arima;
+extern const hc_model hc_models_croston;
 
 /* Checks what every forecast needs from a request and its output arrays:
  * horizon >= 1, mean given, quantiles given when nquantiles > 0, every tau
