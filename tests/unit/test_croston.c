@@ -14,6 +14,7 @@
 
 #define Z90 1.2815515655446004 /* Phi^-1(0.9) */
 #define NQ 3
+#define NA_ ((double)NAN)
 
 static const double TAUS[NQ] = {0.1, 0.5, 0.9};
 
@@ -171,13 +172,13 @@ START_TEST(missing_values_dropped)
      * croston(na.omit(x)). R forecast 8.20 on
      * na.omit(c(0,3,NA,0,5,NA,NA,2,0,0,0,4,0,NA)) = 0 3 0 5 2 0 0 0 4 0:
      * mean 1.5033175355450237, residual sd 2.0939805023352509. */
-    static const double xn[14] = {0, 3, NAN, 0, 5, NAN, NAN,
-                                  2, 0, 0, 0, 4, 0, NAN};
+    static const double xn[14] = {0, 3, NA_, 0, 5, NA_, NA_,
+                                  2, 0, 0, 0, 4, 0, NA_};
     check_series(xn, 14, 1.5033175355450237, 2.0939805023352509);
 
     /* Same parameters, bit for bit, as the series without its NaNs. */
     static const double dense[10] = {0, 3, 0, 5, 2, 0, 0, 0, 4, 0};
-    static const double lead[13] = {NAN, NAN, NAN, 0, 3, 0, 5,
+    static const double lead[13] = {NA_, NA_, NA_, 0, 3, 0, 5,
                                     2, 0, 0, 0, 4, 0};
     hc_fitted a, b, c;
     ck_assert_int_eq(fit(xn, 14, &a), HC_OK);
@@ -190,7 +191,7 @@ START_TEST(missing_values_dropped)
     hc_fitted_clear(&c);
 
     /* One observed value among NaNs: a point mass at it (cf. single). */
-    static const double lone[4] = {NAN, 2, NAN, NAN};
+    static const double lone[4] = {NA_, 2, NA_, NA_};
     check_series(lone, 4, 2.0, 0.0);
 }
 END_TEST
@@ -200,9 +201,9 @@ END_TEST
 START_TEST(cannot_fit)
 {
     static const double neg[5] = {0, 3, -1, 0, 5}; /* R: stop() */
-    static const double pinf[3] = {0, INFINITY, 2};
-    static const double ninf[3] = {0, -INFINITY, 2};
-    static const double nans[3] = {NAN, NAN, NAN};
+    static const double pinf[3] = {0, (double)INFINITY, 2};
+    static const double ninf[3] = {0, -(double)INFINITY, 2};
+    static const double nans[3] = {NA_, NA_, NA_};
     static const double *const ys[4] = {neg, pinf, ninf, nans};
     static const size_t ns[4] = {5, 3, 3, 3};
     for (int i = 0; i < 4; i++) {
@@ -241,7 +242,7 @@ START_TEST(corrupt_params_refused)
     ck_assert_int_eq(hc_model_forecast(&f, &req, mean, q, &err),
                      HC_ERR_INTERNAL);
     f.params[1] = 1.0;
-    f.params[2] = NAN;
+    f.params[2] = NA_;
     ck_assert_int_eq(hc_model_forecast(&f, &req, mean, q, &err),
                      HC_ERR_INTERNAL);
     f.params[2] = 0.5;
@@ -283,7 +284,8 @@ START_TEST(deterministic_and_registered)
     ck_assert(memcmp(m1, m2, sizeof m1) == 0);
     ck_assert(memcmp(q1, q2, sizeof q1) == 0);
     for (int t = 0; t < 8; t++)
-        ck_assert(0.0 <= q1[t] && q1[t] <= q1[8 + t] && q1[8 + t] <= q1[16 + t]);
+        ck_assert(0.0 <= q1[t] && q1[t] <= q1[8 + t] &&
+                  q1[8 + t] <= q1[16 + t]);
     hc_fitted_clear(&a);
     hc_fitted_clear(&b);
 
