@@ -851,6 +851,7 @@ static const char R_SCRIPT[] =
     "  } else forecast(auto.arima(y), h = h)$mean,\n"
     "  Naive = naive(y, h = h)$mean,\n"
     "  SeasonalNaive = snaive(y, h = h)$mean,\n"
+    "  Croston = croston(y, h = h)$mean,\n"
     "  stop('no R counterpart'))\n"
     "fc <- matrix(NA_real_, n, h)\n"
     "t0 <- proc.time()[['elapsed']]\n"
@@ -871,6 +872,7 @@ static const char *r_counterpart(const char *model_name)
         {"ARIMA", "forecast::auto.arima"},
         {"Naive", "forecast::naive"},
         {"SeasonalNaive", "forecast::snaive"},
+        {"Croston", "forecast::croston"},
     };
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (strcmp(names[i][0], model_name) == 0)

@@ -13,6 +13,7 @@
 #define HC_ARN_ARIMA "arn:aws:forecast:::algorithm/ARIMA"
 #define HC_ARN_NPTS "arn:aws:forecast:::algorithm/NPTS"
 #define HC_ARN_PROPHET "arn:aws:forecast:::algorithm/Prophet"
+#define HC_ARN_CROSTON "arn:hindcast:::algorithm/Croston"
 
 /* One definition per model file. */
 extern const hc_model hc_models_ets;
@@ -22,6 +23,7 @@ extern const hc_model hc_models_theta;
 extern const hc_model hc_models_arima;
 extern const hc_model hc_models_npts;
 extern const hc_model hc_models_prophet;
+extern const hc_model hc_models_croston;
 
 /* Checks what every forecast needs from a request and its output arrays:
  * horizon >= 1, mean given, quantiles given when nquantiles > 0, every tau

@@ -17,11 +17,13 @@ static const hc_model *const registry[] = {
     &hc_models_naive,
     &hc_models_seasonal_naive,
     &hc_models_theta,
+    &hc_models_croston,
 };
 
 #define SUPPORTED_ARNS                                                         \
     HC_ARN_ETS ", " HC_ARN_ARIMA ", " HC_ARN_NPTS ", " HC_ARN_PROPHET ", "      \
-        HC_ARN_NAIVE ", " HC_ARN_SEASONAL_NAIVE ", " HC_ARN_THETA
+        HC_ARN_NAIVE ", " HC_ARN_SEASONAL_NAIVE ", " HC_ARN_THETA ", "            \
+        HC_ARN_CROSTON
 
 #define NMODELS (sizeof registry / sizeof registry[0])
 
