@@ -20,7 +20,7 @@
 #pragma STDC FP_CONTRACT OFF
 #endif
 
-#include "demo/detmath.h"
+#include "core/detmath.h"
 #include "writer/fsutil.h"
 
 #define STORES 4

@@ -4,6 +4,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "core/detmath.h"
 #include "models/ets_internal.h"
 
 void hc_ets_point_forecast(const hc_ets_spec *spec, const hc_ets_par *par,
@@ -82,47 +83,6 @@ int hc_ets_analytic_variance(const hc_ets_spec *spec, const hc_ets_par *par,
 }
 
 /* ---------------------------------------------------------- simulation */
-
-/* splitmix64 (Steele, Lea & Flood 2014): a small, well-mixed generator
- * that needs no state beyond one word. */
-static uint64_t next_u64(uint64_t *st)
-{
-    uint64_t z = (*st += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
-
-/* Uniform on (-1, 1) from the top 53 bits. */
-static double next_sym(uint64_t *st)
-{
-    return (double)(next_u64(st) >> 11) * (2.0 / 9007199254740992.0) - 1.0;
-}
-
-/* Standard normal pairs by Marsaglia's polar method. */
-typedef struct normal_gen {
-    uint64_t state;
-    double spare;
-    int has_spare;
-} normal_gen;
-
-static double next_normal(normal_gen *g)
-{
-    if (g->has_spare) {
-        g->has_spare = 0;
-        return g->spare;
-    }
-    double u, v, s;
-    do {
-        u = next_sym(&g->state);
-        v = next_sym(&g->state);
-        s = u * u + v * v;
-    } while (s >= 1.0 || s == 0.0);
-    double k = sqrt(-2.0 * log(s) / s);
-    g->spare = v * k;
-    g->has_spare = 1;
-    return u * k;
-}
 
 static void swap_d(double *a, double *b)
 {
@@ -228,7 +188,8 @@ void hc_ets_simulate_quantiles(const hc_ets_spec *spec,
                 ring[j] = s[m - j];
         }
     }
-    normal_gen g = {seed ^ 0x45545330ull /* "ETS0" */, 0.0, 0};
+    hc_rng g;
+    hc_rng_seed(&g, seed, 0x45545330ull /* "ETS0" */);
     int k = spec->season ? 1 % m : 0;
     for (size_t i = 0; i < h; i++) {
         for (size_t p = 0; p < np; p++) {
@@ -239,7 +200,7 @@ void hc_ets_simulate_quantiles(const hc_ets_spec *spec,
             double f = spec->season == HC_ETS_ADD    ? qv + sold
                        : spec->season == HC_ETS_MULT ? qv * sold
                                                      : qv;
-            double e = sigma * next_normal(&g);
+            double e = sigma * hc_rng_normal(&g);
             double y;
             if (spec->error == HC_ETS_ADD) {
                 y = f + e;

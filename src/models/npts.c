@@ -33,8 +33,8 @@
  * so every quantile is one of the sampled, i.e. observed, values: NPTS's
  * predictions are bounded by the observed values (Amazon).
  *
- * Randomness: a splitmix64 stream seeded with hc_forecast_request.seed;
- * paths are drawn one after another, so a forecast depends on the seed
+ * Randomness: the shared hc_rng (core/detmath.h, xoshiro256**) seeded with
+ * hc_forecast_request.seed; paths are drawn one after another, so a forecast depends on the seed
  * and the params only, never on threads.
  *
  * Defaults (Amazon's hyperparameters):
@@ -75,6 +75,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/detmath.h"
 #include "hindcast/model.h"
 #include "models/models_internal.h"
 
@@ -151,21 +152,6 @@ static int npts_fit(const hc_fit_input *in, hc_fitted *out, hc_error *err)
     return HC_OK;
 }
 
-/* splitmix64 (Steele, Lea & Flood 2014): one 64-bit step per draw. */
-static uint64_t next_u64(uint64_t *state)
-{
-    uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
-
-/* Uniform on [0, 1) with 53 random bits. */
-static double next_unit(uint64_t *state)
-{
-    return (double)(next_u64(state) >> 11) * 0x1.0p-53;
-}
-
 static int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -188,7 +174,7 @@ typedef struct npts_state {
 /* Draws the value of position t (>= c) of a path whose values at
  * positions c..t-1 are path[0..t-c-1]. */
 static double draw(const npts_state *st, const double *path, size_t t,
-                   uint64_t *rng)
+                   hc_rng *rng)
 {
     size_t m = st->m, c = st->c, p = t % m;
     double lambda = st->lambda;
@@ -203,7 +189,7 @@ static double draw(const npts_state *st, const double *path, size_t t,
         path_mass += w;
     double train_scale = exp(-lambda * (double)(ref - st->last[p]));
     double train_mass = st->cum[st->top[p]] * train_scale;
-    double u = next_unit(rng) * (path_mass + train_mass);
+    double u = hc_rng_uniform(rng) * (path_mass + train_mass);
     w = 1.0;
     for (size_t k = 1; k <= np; k++, w *= step) {
         if (u < w)
@@ -290,7 +276,8 @@ static int npts_forecast(const hc_fitted *fit, const hc_forecast_request *req,
         }
     }
 
-    uint64_t rng = req->seed;
+    hc_rng rng;
+    hc_rng_seed(&rng, req->seed, 0x4e505453ull /* "NPTS" */);
     for (size_t s = 0; s < ns; s++) {
         double *path = samples + s * h;
         for (size_t k = 0; k < h; k++)

@@ -97,6 +97,7 @@
 
 #include <nlopt.h>
 
+#include "core/detmath.h"
 #include "hindcast/model.h"
 #include "models/models_internal.h"
 
@@ -476,64 +477,10 @@ done:
     return rc;
 }
 
-/* xoshiro256** seeded by splitmix64: the sample paths' only randomness. */
-typedef struct pr_rng {
-    uint64_t s[4];
-} pr_rng;
-
-static uint64_t splitmix64(uint64_t *x)
+/* Uniform in (0, 1]: never 0, so its log is finite. */
+static double unit_open0(hc_rng *g)
 {
-    uint64_t z = (*x += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
-
-static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-
-static uint64_t rng_next(pr_rng *g)
-{
-    uint64_t *s = g->s;
-    uint64_t res = rotl(s[1] * 5, 7) * 9, tt = s[1] << 17;
-    s[2] ^= s[0];
-    s[3] ^= s[1];
-    s[1] ^= s[2];
-    s[0] ^= s[3];
-    s[2] ^= tt;
-    s[3] = rotl(s[3], 45);
-    return res;
-}
-
-/* Uniform in (0, 1): never 0, so its log is finite. */
-static double rng_unif(pr_rng *g)
-{
-    return ((double)(rng_next(g) >> 11) + 0.5) * (1.0 / 9007199254740992.0);
-}
-
-/* Standard normals in pairs by Marsaglia's polar method (no sine or
- * cosine; the second of a pair is kept for the next call). */
-typedef struct pr_normal {
-    pr_rng rng;
-    double spare;
-    int has_spare;
-} pr_normal;
-
-static double rng_normal(pr_normal *g)
-{
-    if (g->has_spare) {
-        g->has_spare = 0;
-        return g->spare;
-    }
-    double u, v, r2;
-    do {
-        u = 2.0 * rng_unif(&g->rng) - 1.0;
-        v = 2.0 * rng_unif(&g->rng) - 1.0;
-        r2 = u * u + v * v;
-    } while (r2 >= 1.0 || r2 == 0.0);
-    double f = sqrt(-2.0 * log(r2) / r2);
-    g->spare = v * f;
-    g->has_spare = 1;
-    return u * f;
+    return 1.0 - hc_rng_uniform(g);
 }
 
 /* Rearranges v[lo..n) so that v[k] holds the value of rank k (0-based in
@@ -622,26 +569,24 @@ static int prophet_forecast(const hc_fitted *fit,
                             "out of memory for %zu sample paths", N);
     double *next = mem, *dslope = mem + N, *doff = mem + 2 * N,
            *vals = mem + 3 * N;
-    pr_normal g = {.has_spare = 0};
-    uint64_t sm = req->seed ^ 0x50524f50484554ull; /* "PROPHET" */
-    for (int i = 0; i < 4; i++)
-        g.rng.s[i] = splitmix64(&sm);
+    hc_rng g;
+    hc_rng_seed(&g, req->seed, 0x50524f50484554ull /* "PROPHET" */);
     for (size_t path = 0; path < N; path++) {
-        next[path] = rate > 0.0 ? -log(rng_unif(&g.rng)) / rate : HUGE_VAL;
+        next[path] = rate > 0.0 ? -log(unit_open0(&g)) / rate : HUGE_VAL;
         dslope[path] = doff[path] = 0.0;
     }
         for (size_t s = 0; s < h; s++) {
         double u = gap + (double)(s + 1); /* steps after the last row */
         for (size_t path = 0; path < N; path++) {
             while (next[path] <= u) {
-                double e = -log(rng_unif(&g.rng));
-                double d = rng_unif(&g.rng) < 0.5 ? -lap * e : lap * e;
+                double e = -log(unit_open0(&g));
+                double d = unit_open0(&g) < 0.5 ? -lap * e : lap * e;
                 dslope[path] += d;
                 doff[path] -= d * next[path];
-                next[path] += -log(rng_unif(&g.rng)) / rate;
+                next[path] += -log(unit_open0(&g)) / rate;
             }
             double v = mean[s] + dslope[path] * u + doff[path] +
-                       sigma * rng_normal(&g);
+                       sigma * hc_rng_normal(&g);
             vals[path] = isnan(v) ? HUGE_VAL : v; /* keeps the order total */
         }
         for (size_t q = 0; q < req->nquantiles; q++) {

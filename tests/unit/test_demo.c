@@ -10,7 +10,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "demo/detmath.h"
+#include "core/detmath.h"
 #include "hc_check.h"
 #include "hindcast/demo.h"
 

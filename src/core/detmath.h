@@ -1,14 +1,16 @@
-/* Demo data: a seeded PRNG and elementary functions built from +, -, *, /,
- * sqrt and floor only (not public).
+/* A seeded PRNG and elementary functions built from +, -, *, /, sqrt and
+ * floor only (not public). Demo data and every model that samples (ETS's
+ * simulated paths, NPTS, Prophet) draw from it.
  *
- * Demo files are meant for golden tests, so the same options must give the
- * same bytes on every machine. libm's exp/log/cos may differ in the last bit
+ * Demo files are meant for golden tests, and sampled forecasts are meant to
+ * be reproducible, so the same seed must give the same bits on every
+ * machine. libm's exp/log/cos may differ in the last bit
  * between libm versions and CPUs; these versions use only IEEE-exact basic
  * operations (with contraction into FMAs turned off), so they round
  * identically everywhere. Accuracy is a few ulp, ample for
  * synthetic data. */
-#ifndef HINDCAST_SRC_DEMO_DETMATH_H
-#define HINDCAST_SRC_DEMO_DETMATH_H
+#ifndef HINDCAST_SRC_CORE_DETMATH_H
+#define HINDCAST_SRC_CORE_DETMATH_H
 
 #include <stdint.h>
 

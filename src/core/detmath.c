@@ -1,5 +1,5 @@
 /* Seeded PRNG and reproducible elementary functions; see detmath.h. */
-#include "demo/detmath.h"
+#include "core/detmath.h"
 
 #include <math.h>
 
