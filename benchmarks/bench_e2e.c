@@ -10,8 +10,10 @@
  *   bench_e2e HINDCAST [--full] [--daily N[,N...]] [--hourly N]
  *             [--threads T[,T...]] [--repeat R] [--keep]
  *
- * Each command is timed R times (default 2, fresh workspace each time) and
- * the best time is kept, as other jobs on a shared machine come and go.
+ * Each command is timed R times (default 3, fresh workspace each time),
+ * the thread counts alternating (1, 2, 1, 2, ...), and the median is
+ * printed: other jobs on a shared machine come and go, and alternating
+ * spreads their effect over every thread count.
  *
  * Default: 10,000 daily items (5 years, 1826 steps) and 10,000 hourly items
  * (8 weeks, 1344 steps); --full: 25,000, 50,000 and 100,000 daily items
@@ -38,7 +40,24 @@ typedef struct run_result {
 static const char *hindcast;
 static char *dir;
 static int keep;
-static int repeat = 2;
+#define MAX_REPEAT 15
+static int repeat = 3;
+
+/* Median of n values (n <= MAX_REPEAT); the mean of the middle two for
+ * even n. */
+static double median(const double *v, int n)
+{
+    double t[MAX_REPEAT];
+    for (int i = 0; i < n; i++) {
+        int j = i;
+        while (j > 0 && t[j - 1] > v[i]) {
+            t[j] = t[j - 1];
+            j--;
+        }
+        t[j] = v[i];
+    }
+    return n % 2 ? t[n / 2] : 0.5 * (t[n / 2 - 1] + t[n / 2]);
+}
 
 static int sh(const char *cmd, double *secs, long *kib)
 {
@@ -113,10 +132,15 @@ static int bench_dataset(const char *freq, size_t items, size_t length,
     if (sh(cmd, NULL, NULL) || sh(cmd, &cat_s, NULL))
         return -1;
     write_request(req, "p", freq, strcmp(freq, "H") == 0 ? 24 : 14, csv);
-    for (int i = 0; i < nthreads; i++) {
-        res[i].create_s = res[i].export_s = -1.0;
+    /* Runs alternate between the thread counts (1, 2, 1, 2, ...) so that a
+     * change in the machine's load hits every count alike; each figure is
+     * the median of its runs. */
+    double cs_all[MAX_THREADS][MAX_REPEAT], es_all[MAX_THREADS][MAX_REPEAT];
+    double ccpu_all[MAX_THREADS][MAX_REPEAT], ecpu_all[MAX_THREADS][MAX_REPEAT];
+    for (int i = 0; i < nthreads; i++)
         res[i].create_kib = res[i].export_kib = 0;
-        for (int r = 0; r < repeat; r++) {
+    for (int r = 0; r < repeat; r++) {
+        for (int i = 0; i < nthreads; i++) {
             double cs, es;
             long ck, ek;
             snprintf(ws, sizeof ws, "%s/ws_%s_%zu_t%zu", dir, freq, items, threads[i]);
@@ -127,7 +151,7 @@ static int bench_dataset(const char *freq, size_t items, size_t length,
                      hindcast, ws, threads[i], req);
             if (sh(cmd, &cs, &ck))
                 return -1;
-            double ccpu = bench_last_cpu;
+            ccpu_all[i][r] = bench_last_cpu;
             snprintf(cmd, sizeof cmd, "'%s' --quiet --workspace '%s' --threads %zu "
                      "create-predictor-backtest-export-job --predictor-backtest-export-job-name e "
                      "--predictor-arn arn:aws:forecast:us-east-1:000000000000:predictor/p "
@@ -135,37 +159,38 @@ static int bench_dataset(const char *freq, size_t items, size_t length,
                      " > /dev/null", hindcast, ws, threads[i]);
             if (sh(cmd, &es, &ek))
                 return -1;
-            /* best time of the repeats; the largest peak RSS seen */
-            if (res[i].create_s < 0 || cs < res[i].create_s) {
-                res[i].create_s = cs;
-                res[i].create_cpu = ccpu;
-            }
-            if (res[i].export_s < 0 || es < res[i].export_s) {
-                res[i].export_s = es;
-                res[i].export_cpu = bench_last_cpu;
-            }
+            ecpu_all[i][r] = bench_last_cpu;
+            cs_all[i][r] = cs;
+            es_all[i][r] = es;
+            /* the largest peak RSS seen */
             if (ck > res[i].create_kib)
                 res[i].create_kib = ck;
             if (ek > res[i].export_kib)
                 res[i].export_kib = ek;
-        }
-        if (i == 0) {
-            char snap[8192];
-            snprintf(snap, sizeof snap, "%s/predictors/p/dataset.bin", ws);
-            hc_dataset *ds = NULL;
-            hc_error err;
-            if (hc_dataset_load(&ds, snap, &err) != 0) {
-                fprintf(stderr, "%s\n", err.message);
-                return -1;
+            if (i == 0 && r == 0) {
+                char snap[8192];
+                snprintf(snap, sizeof snap, "%s/predictors/p/dataset.bin", ws);
+                hc_dataset *ds = NULL;
+                hc_error err;
+                if (hc_dataset_load(&ds, snap, &err) != 0) {
+                    fprintf(stderr, "%s\n", err.message);
+                    return -1;
+                }
+                *columnar_mb = (double)hc_dataset_memory(ds) / 1e6;
+                *rows = ds->nrows_read;
+                hc_dataset_free(ds);
             }
-            *columnar_mb = (double)hc_dataset_memory(ds) / 1e6;
-            *rows = ds->nrows_read;
-            hc_dataset_free(ds);
+            if (!keep) {
+                snprintf(cmd, sizeof cmd, "rm -rf '%s'", ws);
+                sh(cmd, NULL, NULL);
+            }
         }
-        if (!keep) {
-            snprintf(cmd, sizeof cmd, "rm -rf '%s'", ws);
-            sh(cmd, NULL, NULL);
-        }
+    }
+    for (int i = 0; i < nthreads; i++) {
+        res[i].create_s = median(cs_all[i], repeat);
+        res[i].export_s = median(es_all[i], repeat);
+        res[i].create_cpu = median(ccpu_all[i], repeat);
+        res[i].export_cpu = median(ecpu_all[i], repeat);
     }
     if (!keep)
         unlink(csv);
@@ -225,6 +250,8 @@ int main(int argc, char **argv)
             repeat = atoi(argv[++i]);
             if (repeat < 1)
                 repeat = 1;
+            if (repeat > MAX_REPEAT)
+                repeat = MAX_REPEAT;
         } else if (strcmp(argv[i], "--keep") == 0) {
             keep = 1;
         } else {
@@ -241,7 +268,7 @@ int main(int argc, char **argv)
            "dimension store; %d cores%s\n",
            cores, full ? "; full size" : "");
     printf("speed-up: total (create-predictor, export) over the first thread count; "
-           "best of %d runs\n", repeat);
+           "median of %d runs, thread counts alternating\n", repeat);
     printf("machine check: %d CPU-bound threads run %.2fx as fast as one (%d if "
            "every core is free)\n",
            cores, bench_available_parallelism(cores), cores);
