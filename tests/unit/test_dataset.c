@@ -1322,6 +1322,78 @@ START_TEST(streaming_and_rows_paths_agree)
 }
 END_TEST
 
+/* The streaming path stores runs of rows one step apart in bulk ("chains",
+ * marked per block by the parsing threads), and a chain never crosses a
+ * block boundary. A grouped file of about 5 MiB, with gaps, missing values
+ * and several rows per day, read on 1 and 3 threads, must give exactly the
+ * dataset of its shuffled copy, which the row-record path builds one row at
+ * a time. */
+START_TEST(chains_across_blocks_agree_with_rows_path)
+{
+    enum { ITEMS = 300, DAYS = 700 };
+    size_t cap = (size_t)ITEMS * DAYS * 2;
+    gen_row *rows = malloc(cap * sizeof *rows);
+    ck_assert_ptr_nonnull(rows);
+    size_t n = 0;
+    for (int item = ITEMS - 1; item >= 0; item--) {
+        unsigned first = rnd(30);
+        for (unsigned day = first; day < DAYS; day++) {
+            if (rnd(40) == 0 && day != first)
+                continue; /* a gap */
+            unsigned hours = rnd(25) == 0 ? 2 : 1;
+            for (unsigned h = 0; h < hours; h++) {
+                ck_assert_uint_lt(n, cap);
+                char value[24];
+                if (rnd(50) == 0 && day != first)
+                    value[0] = '\0';
+                else
+                    snprintf(value, sizeof value, "%u.%02u", rnd(900), rnd(100));
+                /* 28-day months, 12 to a year: enough calendar for a
+                 * daily series and simple to write */
+                unsigned d = day;
+                snprintf(rows[n].text, sizeof rows[n].text,
+                         "i%03d,%04u-%02u-%02u %02u:00:00,%s\n", item, 2020 + d / 336,
+                         1 + d % 336 / 28, 1 + d % 28, 3 * h, value);
+                n++;
+            }
+        }
+    }
+    const char *gpath = rows_file("chains_grouped.csv", rows, n);
+    for (size_t i = n - 1; i > 0; i--) {
+        size_t j = rnd((unsigned)i + 1);
+        gen_row t = rows[i];
+        rows[i] = rows[j];
+        rows[j] = t;
+    }
+    const char *spath = rows_file("chains_shuffled.csv", rows, n);
+    free(rows);
+    struct stat st;
+    ck_assert_int_eq(stat(gpath, &st), 0);
+    ck_assert_int_gt(st.st_size, 4 << 20); /* several 1 MiB blocks */
+    for (int agg = HC_AGG_SUM; agg <= HC_AGG_MAX; agg += 2) {
+        hc_dataset_options o = std_opts(spath, HC_FREQ_D);
+        o.aggregation = (hc_aggregation)agg;
+        o.middlefill.method = HC_FILL_MEDIAN;
+        o.backfill.method = HC_FILL_MEAN;
+        hc_dataset *rows_ds = read_ok(&o);
+        o.path = gpath;
+        for (int threads = 1; threads <= 3; threads += 2) {
+            o.threads = threads;
+            hc_dataset *stream_ds = read_ok(&o);
+            assert_same(stream_ds, rows_ds);
+            /* items laid out in file order (i299 first): the streaming
+             * path ran; the row-record path lays them out in key order */
+            ck_assert_uint_gt(stream_ds->series[0].offset,
+                              stream_ds->series[ITEMS - 1].offset);
+            ck_assert_uint_lt(rows_ds->series[0].offset,
+                              rows_ds->series[ITEMS - 1].offset);
+            hc_dataset_free(stream_ds);
+        }
+        hc_dataset_free(rows_ds);
+    }
+}
+END_TEST
+
 /* A file of several 1 MiB blocks: quoted ids holding commas, doubled
  * quotes and line breaks (LF and CRLF inside quotes), CRLF row ends and
  * blank lines. One thread and four give the same dataset; a bad value far
@@ -1587,6 +1659,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, parse_helpers);
     tcase_add_test(tc, amazon_electricity_sample);
     tcase_add_test(tc, streaming_and_rows_paths_agree);
+    tcase_add_test(tc, chains_across_blocks_agree_with_rows_path);
     tcase_add_test(tc, threads_and_block_boundaries);
     tcase_add_test(tc, fast_paths_agree_with_general_parsers);
     tcase_add_test(tc, snapshot_chunks_and_threads);
