@@ -106,14 +106,6 @@ assert checked == 10 * 14, checked
 PY
 pass "export: 168 rows; every Croston row is size/interval with the censored Gaussian quantiles"
 
-python3 - "$out" <<'PY' || fail "accuracy rows"
-import csv, glob, sys
-rows = []
-for path in sorted(glob.glob(sys.argv[1] + "/accuracy-metrics-values/*.csv")):
-    with open(path) as f:
-        rows += list(csv.DictReader(f))
-computed = [r for r in rows if r["backtest_window"] == "Computed"]
-assert computed and any(r["RMSE"] not in ("", "not defined") for r in computed)
-PY
+check_accuracy "$out" || fail "accuracy rows"
 pass "accuracy-metrics-values written"
 finish

@@ -6,23 +6,6 @@
 . "$(dirname "$0")/lib.sh"
 cd "$TMP"
 
-# check_export DIR HORIZON FITTED: forecasted-values rows and their values.
-check_export() {
-    python3 - "$1" "$2" "$3" <<'PY'
-import csv, glob, math, sys
-folder, horizon, fitted = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-rows = []
-for path in sorted(glob.glob(folder + "/forecasted-values/*.csv")):
-    with open(path, newline="") as f:
-        rows += list(csv.DictReader(f))
-assert len(rows) == horizon * fitted, (len(rows), horizon, fitted)
-for r in rows:
-    vals = [float(r[k]) for k in ("p10", "p50", "p90", "mean")]
-    assert all(math.isfinite(v) for v in vals), r
-    assert vals[0] <= vals[1] <= vals[2], r
-PY
-}
-
 hc generate-demo-data --frequency D --items 30 --length 120 --output daily.csv >/dev/null
 predictor_request d arn:aws:forecast:::algorithm/ETS D 14 2 0.1,0.5,0.9,mean "$TMP/daily.csv" >d.json
 hc create-predictor --cli-input-json file://d.json >/dev/null
@@ -36,7 +19,7 @@ ets=$(json_get dd.json 'd["HindcastTrainingSummary"]["FitsByAlgorithm"].get("ETS
 pass "daily ETS predictor: $ets of $fitted item-windows fitted with ETS"
 
 export_job dj d daily >/dev/null
-check_export s3/daily 14 "$fitted" || fail "daily forecasted-values"
+check_forecasts s3/daily $((14 * fitted)) || fail "daily forecasted-values"
 [ "$(wc -l <s3/daily/accuracy-metrics-values/dj_2023-11-14T22-13-20Z_part0.csv)" = 91 ] ||
     fail "daily accuracy rows"
 pass "daily export: $((14 * fitted)) finite, ordered forecast rows and the metrics"
@@ -65,7 +48,7 @@ HINDCAST_WORKSPACE=$TMP/ws1 hc describe-predictor \
 fitted=$(json_get hd.json 'd["HindcastTrainingSummary"]["FittedItemWindows"]')
 HINDCAST_WORKSPACE=$TMP/ws1 export_job hj h hourly1 >/dev/null
 HINDCAST_WORKSPACE=$TMP/ws1 export_job hj2 h hourly2 >/dev/null
-check_export s3/hourly1 24 "$fitted" || fail "hourly forecasted-values"
+check_forecasts s3/hourly1 $((24 * fitted)) || fail "hourly forecasted-values"
 cmp s3/hourly1/forecasted-values/hj_2023-11-14T22-13-20Z_part0.csv \
     s3/hourly2/forecasted-values/hj2_2023-11-14T22-13-20Z_part0.csv ||
     fail "two exports of the same predictor differ"

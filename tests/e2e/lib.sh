@@ -94,3 +94,54 @@ export_job() {
         --predictor-arn "arn:aws:forecast:us-east-1:000000000000:predictor/$predictor" \
         --destination "S3Config={Path=s3://$dest,RoleArn=$ROLE}" "$@"
 }
+
+# check_forecasts DIR ROWS [PY_COND]: DIR/forecasted-values holds ROWS (> 0)
+# rows, each with finite p10, p50, p90 and mean and p10 <= p50 <= p90, and
+# PY_COND, a Python condition over the row `r` and its values
+# `v` = [p10, p50, p90, mean], holds for every row.
+check_forecasts() {
+    python3 - "$1" "$2" "${3:-True}" <<'PY'
+import csv, glob, math, sys
+folder, want, cond = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+rows = []
+for path in sorted(glob.glob(folder + "/forecasted-values/*.csv")):
+    with open(path, newline="") as f:
+        rows += list(csv.DictReader(f))
+assert rows, "no forecast rows"
+assert len(rows) == want, (len(rows), want)
+for r in rows:
+    v = [float(r[k]) for k in ("p10", "p50", "p90", "mean")]
+    assert all(math.isfinite(x) for x in v), r
+    assert v[0] <= v[1] <= v[2], r
+    assert eval(cond), (cond, r)
+PY
+}
+
+# check_accuracy DIR: DIR/accuracy-metrics-values has a Computed row with a
+# defined RMSE.
+check_accuracy() {
+    python3 - "$1" <<'PY'
+import csv, glob, sys
+rows = []
+for path in sorted(glob.glob(sys.argv[1] + "/accuracy-metrics-values/*.csv")):
+    with open(path) as f:
+        rows += list(csv.DictReader(f))
+assert any(r["backtest_window"] == "Computed" and r["RMSE"] not in ("", "not defined")
+           for r in rows), "no computed accuracy rows"
+PY
+}
+
+# means_differ A B: the exports in s3://bucket/A and s3://bucket/B have as
+# many forecast rows, and more than half of their means differ.
+means_differ() {
+    python3 - "$TMP/s3/bucket" "$1" "$2" <<'PY'
+import csv, glob, sys
+def means(name):
+    rows = []
+    for path in sorted(glob.glob(sys.argv[1] + "/" + name + "/forecasted-values/*.csv")):
+        rows += [r["mean"] for r in csv.DictReader(open(path))]
+    return rows
+a, b = means(sys.argv[2]), means(sys.argv[3])
+assert len(a) == len(b) and sum(x != y for x, y in zip(a, b)) > len(a) // 2, (len(a), len(b))
+PY
+}

@@ -26,34 +26,12 @@ pass "describe-predictor: ACTIVE, all $fitted fitted item-windows are Prophet"
 export_job prexp pr bucket/pr >/dev/null
 out=$TMP/s3/bucket/pr
 [ -f "$out/_CHECK" ] || fail "_CHECK missing"
-python3 - "$out" "$fitted" <<'PY' || fail "forecast rows"
-import csv, glob, math, sys
-out, fitted = sys.argv[1], int(sys.argv[2])
-rows = []
-for path in sorted(glob.glob(out + "/forecasted-values/*.csv")):
-    with open(path) as f:
-        rows += list(csv.DictReader(f))
-assert rows, "no forecast rows"
-assert len(rows) == fitted * 14, (len(rows), fitted)
-for r in rows:
-    v = [float(r[k]) for k in ("p10", "p50", "p90", "mean")]
-    assert all(math.isfinite(x) for x in v), r
-    assert v[0] <= v[1] <= v[2], r
-    # yhat is the MAP forecast, p50 the median of 1000 sampled paths
-    # (symmetric noise and trend changes): close, inside the 80% band.
-    assert v[0] <= v[3] <= v[2], r
-PY
+# yhat (the mean) is the MAP forecast, p50 the median of 1000 sampled paths
+# (symmetric noise and trend changes): close, inside the 80% band.
+check_forecasts "$out" $((fitted * 14)) 'v[0] <= v[3] <= v[2]' || fail "forecast rows"
 pass "export: 14 rows per fitted item-window, finite ordered p10 <= p50 <= p90, mean inside"
 
-python3 - "$out" <<'PY' || fail "accuracy rows"
-import csv, glob, sys
-rows = []
-for path in sorted(glob.glob(sys.argv[1] + "/accuracy-metrics-values/*.csv")):
-    with open(path) as f:
-        rows += list(csv.DictReader(f))
-computed = [r for r in rows if r["backtest_window"] == "Computed"]
-assert computed and any(r["RMSE"] not in ("", "not defined") for r in computed)
-PY
+check_accuracy "$out" || fail "accuracy rows"
 pass "accuracy-metrics-values written"
 
 HINDCAST_WORKSPACE=$TMP/ws2 hc --threads 2 create-predictor --cli-input-json file://pr.json >/dev/null

@@ -23,31 +23,10 @@ pass "describe-predictor: ACTIVE, all $fitted fitted item-windows are Theta"
 export_job thexp th bucket/th >/dev/null
 out=$TMP/s3/bucket/th
 [ -f "$out/_CHECK" ] || fail "_CHECK missing"
-python3 - "$out" "$fitted" <<'PY' || fail "forecast rows"
-import csv, glob, math, sys
-out, fitted = sys.argv[1], int(sys.argv[2])
-rows = []
-for path in sorted(glob.glob(out + "/forecasted-values/*.csv")):
-    with open(path) as f:
-        rows += list(csv.DictReader(f))
-assert rows, "no forecast rows"
-assert len(rows) == fitted * 24, (len(rows), fitted)
-for r in rows:
-    v = [float(r[k]) for k in ("p10", "p50", "p90", "mean")]
-    assert all(math.isfinite(x) for x in v), r
-    assert v[0] <= v[1] <= v[2], r
-    assert v[0] >= 0.0, r  # demand data: the zero floor applies
-PY
+# Demand data: the zero floor applies.
+check_forecasts "$out" $((fitted * 24)) 'v[0] >= 0.0' || fail "forecast rows"
 pass "export: 24 rows per fitted item-window, finite ordered p10 <= p50 <= p90"
 
-python3 - "$out" <<'PY' || fail "accuracy rows"
-import csv, glob, sys
-rows = []
-for path in sorted(glob.glob(sys.argv[1] + "/accuracy-metrics-values/*.csv")):
-    with open(path) as f:
-        rows += list(csv.DictReader(f))
-computed = [r for r in rows if r["backtest_window"] == "Computed"]
-assert computed and any(r["RMSE"] not in ("", "not defined") for r in computed)
-PY
+check_accuracy "$out" || fail "accuracy rows"
 pass "accuracy-metrics-values written"
 finish
