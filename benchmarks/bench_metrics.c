@@ -28,14 +28,6 @@
 
 static uint64_t rng_state = 0x9E3779B97F4A7C15u;
 
-static double uniform01(void)
-{
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return (double)(rng_state >> 11) * (1.0 / 9007199254740992.0);
-}
-
 typedef struct batch {
     size_t nitems, h, npoints;
     double *y, *mean, *quant, *scale;
@@ -59,11 +51,13 @@ static int make_batch(batch *b, size_t npoints, size_t h)
     b->taus[1] = 0.5;
     b->taus[2] = 0.9;
     for (size_t i = 0; i < b->nitems; i++) {
-        double level = 1.0 + 100.0 * uniform01();
+        double level = 1.0 + 100.0 * bench_uniform01(&rng_state);
         for (size_t t = 0; t < h; t++) {
             size_t p = i * h + t;
-            double y = uniform01() < 0.15 ? 0.0 : level * (0.5 + uniform01());
-            double f = level * (0.6 + 0.8 * uniform01());
+            double y = bench_uniform01(&rng_state) < 0.15
+                           ? 0.0
+                           : level * (0.5 + bench_uniform01(&rng_state));
+            double f = level * (0.6 + 0.8 * bench_uniform01(&rng_state));
             b->y[p] = y;
             b->mean[p] = f;
             for (size_t k = 0; k < NQ; k++)

@@ -67,6 +67,16 @@ static inline uint64_t bench_file_size(const char *path)
     return stat(path, &st) == 0 ? (uint64_t)st.st_size : 0;
 }
 
+/* Uniform in [0, 1) with 53 bits from a xorshift64 state (nonzero):
+ * cheap synthetic data, the same for a given seed on every run. */
+static inline double bench_uniform01(uint64_t *state)
+{
+    *state ^= *state << 13;
+    *state ^= *state >> 7;
+    *state ^= *state << 17;
+    return (double)(*state >> 11) * (1.0 / 9007199254740992.0);
+}
+
 /* A fresh directory for the run's files: $HC_BENCH_DIR, else /tmp. */
 static inline char *bench_make_dir(const char *tag)
 {

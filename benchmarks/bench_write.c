@@ -26,14 +26,6 @@
 
 static uint64_t rng = 0x2545F4914F6CDD1Du;
 
-static double uniform01(void)
-{
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return (double)(rng >> 11) * (1.0 / 9007199254740992.0);
-}
-
 typedef struct data {
     size_t items, h;
     int windows;
@@ -56,15 +48,15 @@ static int make_data(data *d)
         int k = snprintf(d->keys[i], sizeof d->keys[i], "item_%05zu,store_%zu",
                          i / 3 + 1, i % 3 + 1);
         d->key_len[i] = (size_t)k;
-        double level = 5.0 + 200.0 * uniform01();
+        double level = 5.0 + 200.0 * bench_uniform01(&rng);
         for (int w = 0; w < d->windows; w++) {
             size_t base = (i * (size_t)d->windows + (size_t)w) * d->h;
             for (size_t t = 0; t < d->h; t++) {
                 /* actuals as the CSV holds them: 3 decimals */
-                double y = floor(level * (0.5 + uniform01()) * 1000.0) / 1000.0;
-                double f = level * (0.7 + 0.6 * uniform01());
+                double y = floor(level * (0.5 + bench_uniform01(&rng)) * 1000.0) / 1000.0;
+                double f = level * (0.7 + 0.6 * bench_uniform01(&rng));
                 double sd = level * 0.2;
-                d->y[base + t] = uniform01() < 0.1 ? 0.0 : y;
+                d->y[base + t] = bench_uniform01(&rng) < 0.1 ? 0.0 : y;
                 d->mean[base + t] = f;
                 d->quant[3 * base + t] = f - 1.2815515655446004 * sd;
                 d->quant[3 * base + d->h + t] = f;

@@ -26,6 +26,7 @@
 
 #include <zlib.h>
 
+#include "core/memutil.h"
 #include "dataset/dataset_internal.h"
 #include "hindcast/dataset.h"
 #include "hindcast/parallel.h"
@@ -601,16 +602,8 @@ static int rd_str(rd *r, char **pool, size_t *len, size_t *cap, size_t *off)
     uint32_t n;
     if (rd_u32(r, &n) || n > r->left)
         return -1;
-    if (*len + n + 1 > *cap) {
-        size_t c = *cap ? *cap : 256;
-        while (c < *len + n + 1)
-            c *= 2;
-        char *p = realloc(*pool, c);
-        if (!p)
-            return -2;
-        *pool = p;
-        *cap = c;
-    }
+    if (hc_grow_array((void **)pool, cap, *len + n + 1, 1))
+        return -2;
     if (rd_bytes(r, *pool + *len, n))
         return -1;
     if (memchr(*pool + *len, '\0', n))

@@ -47,31 +47,6 @@ void hc_demo_options_init(hc_demo_options *o, hc_freq f)
     o->start = DEFAULT_START;
 }
 
-/* ---- civil dates (H. Hinnant's days_from_civil / civil_from_days) ---- */
-
-static int64_t days_from_civil(int64_t y, int64_t m, int64_t d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;                             /* [0, 399] */
-    int64_t doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;     /* [0, 146096] */
-    return era * 146097 + doe - 719468;
-}
-
-static void civil_from_days(int64_t z, int64_t *y, int64_t *m, int64_t *d)
-{
-    z += 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    int64_t doe = z - era * 146097;
-    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    int64_t mp = (5 * doy + 2) / 153;
-    *d = doy - (153 * mp + 2) / 5 + 1;
-    *m = mp < 10 ? mp + 3 : mp - 9;
-    *y = yoe + era * 400 + (*m <= 2);
-}
-
 static int64_t floor_div(int64_t a, int64_t b)
 {
     int64_t q = a / b;
@@ -91,8 +66,9 @@ static void format_ts(char *p, int64_t t)
 {
     int64_t days = floor_div(t, 86400);
     int64_t sec = t - days * 86400;
-    int64_t y, m, d;
-    civil_from_days(days, &y, &m, &d);
+    int64_t y;
+    unsigned m, d;
+    hc_civil_from_days(days, &y, &m, &d);
     put_digits(p, y, 4);
     p[4] = '-';
     put_digits(p + 5, m, 2);
@@ -147,7 +123,8 @@ static int parse_start(const char *s, int64_t *out, hc_error *err)
                             "demo start \"%s\" is not a valid yyyy-MM-dd or "
                             "yyyy-MM-dd HH:mm:ss timestamp",
                             s);
-    *out = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se;
+    *out = hc_days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 +
+           mi * 60 + se;
     return 0;
 }
 
@@ -429,7 +406,7 @@ static int check_options(const hc_demo_options *o, int64_t *t0, int64_t *step,
                             "frequency %s",
                             start, o->freq == HC_FREQ_H ? "H" : "D");
     /* The last timestamp must still have a 4-digit year. */
-    int64_t max_t = days_from_civil(10000, 1, 1) * 86400 - 1;
+    int64_t max_t = hc_days_from_civil(10000, 1, 1) * 86400 - 1;
     if ((int64_t)(o->length - 1) > (max_t - *t0) / *step)
         return hc_error_set(err, HC_ERR_INVALID_INPUT,
                             "demo data would run past the year 9999");

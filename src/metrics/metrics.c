@@ -48,11 +48,15 @@ void hc_window_metrics_undefined(hc_window_metrics *m)
     m->mase = (double)NAN;
 }
 
+/* The seasonal lag m, or 1 for a series no longer than m. */
+static size_t mase_lag(size_t n, size_t lag_m)
+{
+    return n <= lag_m ? 1 : lag_m;
+}
+
 double hc_mase_scale(const double *train, size_t n, int m)
 {
-    size_t lag = m < 1 ? 1 : (size_t)m;
-    if (n <= lag)
-        lag = 1;
+    size_t lag = mase_lag(n, m < 1 ? 1 : (size_t)m);
     double s = 0.0;
     size_t count = 0;
     for (size_t t = lag; t < n; t++) {
@@ -63,11 +67,6 @@ double hc_mase_scale(const double *train, size_t n, int m)
         count++;
     }
     return count ? s / (double)count : (double)NAN;
-}
-
-static size_t mase_lag(size_t n, size_t lag_m)
-{
-    return n <= lag_m ? 1 : lag_m;
 }
 
 void hc_mase_scales(const double *train, int m, const size_t *n, size_t count,
