@@ -1,4 +1,6 @@
 /* Helpers several model files share. */
+#include <math.h>
+
 #include "models/models_internal.h"
 
 static void swap_d(double *a, double *b)
@@ -48,4 +50,29 @@ double hc_models_next_smallest(const double *v, size_t n, size_t k)
         if (v[i] < x)
             x = v[i];
     return x;
+}
+
+int hc_models_is_constant(const double *x, size_t n)
+{
+    /* all.equal(x, rep(x[1], n)): NA positions must agree, then the mean
+     * absolute difference relative to the mean absolute value (when that
+     * exceeds the tolerance) must not exceed 1.5e-8. */
+    if (n == 0)
+        return 1;
+    int first_na = isnan(x[0]);
+    for (size_t i = 1; i < n; i++)
+        if (isnan(x[i]) != first_na)
+            return 0;
+    if (first_na)
+        return 1;
+    double sd = 0.0, sa = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        sd += fabs(x[i] - x[0]);
+        sa += fabs(x[i]);
+    }
+    double xy = sd / (double)n, xn = sa / (double)n;
+    const double tol = 1.5e-8;
+    if (isfinite(xn) && xn > tol)
+        xy /= xn;
+    return xy <= tol;
 }

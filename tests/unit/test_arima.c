@@ -15,6 +15,7 @@
 #include "hc_check.h"
 #include "hindcast/model.h"
 #include "models/arima_internal.h"
+#include "models/models_internal.h"
 
 static void near(double got, double want, double tol)
 {
@@ -303,9 +304,9 @@ START_TEST(ndiffs_known_answers)
     for (int t = 0; t < 20; t++)
         line[t] = 3.0 + 2.0 * t;
     ck_assert_int_eq(arima_ndiffs(line, 20, 0.05, 2), 1);
-    ck_assert(arima_is_constant((double[]){5, 5, 5}, 3));
-    ck_assert(!arima_is_constant((double[]){5, 5, 5.001}, 3));
-    ck_assert(!arima_is_constant((double[]){5, (double)NAN, 5}, 3));
+    ck_assert(hc_models_is_constant((double[]){5, 5, 5}, 3));
+    ck_assert(!hc_models_is_constant((double[]){5, 5, 5.001}, 3));
+    ck_assert(!hc_models_is_constant((double[]){5, (double)NAN, 5}, 3));
 }
 END_TEST
 
