@@ -31,6 +31,19 @@ void hc_ets_point_forecast(const hc_ets_spec *spec, const hc_ets_par *par,
     }
 }
 
+/* c_j = alpha + beta (phi + ... + phi^j) + gamma [j mod m == 0]
+ * (Hyndman et al. 2008, table 6.2), phistar = phi + ... + phi^j. */
+static double c_j(const hc_ets_spec *spec, const hc_ets_par *par,
+                  double phistar, size_t j, int m)
+{
+    double c = par->alpha;
+    if (spec->trend)
+        c += par->beta * phistar;
+    if (spec->season && j % (size_t)m == 0)
+        c += par->gamma;
+    return c;
+}
+
 int hc_ets_analytic_variance(const hc_ets_spec *spec, const hc_ets_par *par,
                              double sigma2, const double *f, size_t h,
                              double *var)
@@ -39,11 +52,10 @@ int hc_ets_analytic_variance(const hc_ets_spec *spec, const hc_ets_par *par,
         return 1;
     double phi = spec->trend && spec->damped ? par->phi : 1.0;
     int m = spec->season ? spec->m : 1;
-    /* c_j = alpha + beta (phi + ... + phi^j) + gamma [j mod m == 0]
-     * (Hyndman et al. 2008, table 6.2); var_h = sigma2 (1 + sum_{j<h}
-     * c_j^2) for class 1. For class 2, theta_1 = mu_1^2, theta_h = mu_h^2 +
-     * sigma2 sum_{j<h} c_j^2 theta_{h-j}, var_h = (1 + sigma2) theta_h -
-     * mu_h^2 (section 6.4). var[] holds theta_h while it is built. */
+    /* var_h = sigma2 (1 + sum_{j<h} c_j^2) for class 1. For class 2,
+     * theta_1 = mu_1^2, theta_h = mu_h^2 + sigma2 sum_{j<h} c_j^2
+     * theta_{h-j}, var_h = (1 + sigma2) theta_h - mu_h^2 (section 6.4).
+     * var[] holds theta_h while it is built. */
     if (spec->error == HC_ETS_ADD) {
         double acc = 1.0, phistar = 0.0, phipow = 1.0;
         for (size_t i = 0; i < h; i++) {
@@ -51,11 +63,7 @@ int hc_ets_analytic_variance(const hc_ets_spec *spec, const hc_ets_par *par,
             size_t j = i + 1;
             phipow *= phi;
             phistar += phipow;
-            double c = par->alpha;
-            if (spec->trend)
-                c += par->beta * phistar;
-            if (spec->season && j % (size_t)m == 0)
-                c += par->gamma;
+            double c = c_j(spec, par, phistar, j, m);
             acc += c * c;
         }
         return 0;
@@ -69,11 +77,7 @@ int hc_ets_analytic_variance(const hc_ets_spec *spec, const hc_ets_par *par,
         for (size_t j = 1; j <= i; j++) {
             phipow *= phi;
             phistar += phipow;
-            double c = par->alpha;
-            if (spec->trend)
-                c += par->beta * phistar;
-            if (spec->season && j % (size_t)m == 0)
-                c += par->gamma;
+            double c = c_j(spec, par, phistar, j, m);
             theta += sigma2 * c * c * var[i - j];
         }
         var[i] = theta;
