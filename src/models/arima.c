@@ -144,7 +144,7 @@ static int arima_model_fit(const hc_fit_input *in, hc_fitted *out,
         return HC_MODEL_CANNOT_FIT;
     const double *y = in->y + f0;
     size_t n = in->n - f0;
-    if (arima_is_constant(y, n))
+    if (hc_models_is_constant(y, n))
         return fit_constant(y, n, out, err);
 
     int freq = in->season < 1 ? 1 : in->season;

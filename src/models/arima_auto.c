@@ -28,6 +28,7 @@
 
 #include "hindcast/error.h"
 #include "models/arima_internal.h"
+#include "models/models_internal.h"
 
 #define NMODELS 94
 
@@ -143,7 +144,7 @@ static int xreg_constant_after(const arima_problem *pb, int d, int D, int m,
             len = diff_inplace(scratch, len, (size_t)m);
         for (int i = 0; i < d; i++)
             len = diff_inplace(scratch, len, 1);
-        if (arima_is_constant(scratch, len))
+        if (hc_models_is_constant(scratch, len))
             return 1;
     }
     return 0;
@@ -266,7 +267,7 @@ int arima_auto(const arima_problem *pb_in, const arima_auto_opts *opts,
     if (ndx == 0)
         goto done; /* "Not enough data to proceed" */
 
-    if (arima_is_constant(dx, ndx)) {
+    if (hc_models_is_constant(dx, ndx)) {
         if (pb.nxreg == 0) {
             double mean = 0.0;
             size_t cnt = 0;

@@ -29,31 +29,7 @@
 
 #include "hindcast/error.h"
 #include "models/arima_internal.h"
-
-int arima_is_constant(const double *x, size_t n)
-{
-    /* all.equal(x, rep(x[1], n)): NA positions must agree, then the mean
-     * absolute difference relative to the mean absolute value (when that
-     * exceeds the tolerance) must not exceed 1.5e-8. */
-    if (n == 0)
-        return 1;
-    int first_na = isnan(x[0]);
-    for (size_t i = 1; i < n; i++)
-        if (isnan(x[i]) != first_na)
-            return 0;
-    if (first_na)
-        return 1;
-    double sd = 0.0, sa = 0.0;
-    for (size_t i = 0; i < n; i++) {
-        sd += fabs(x[i] - x[0]);
-        sa += fabs(x[i]);
-    }
-    double xy = sd / (double)n, xn = sa / (double)n;
-    const double tol = 1.5e-8;
-    if (isfinite(xn) && xn > tol)
-        xy /= xn;
-    return xy <= tol;
-}
+#include "models/models_internal.h"
 
 double arima_kpss_stat(const double *x, size_t n, int lags)
 {
@@ -126,7 +102,7 @@ int arima_ndiffs(const double *x, size_t n, double alpha, int max_d)
         if (!isnan(x[i]))
             v[k++] = x[i];
     int d = 0;
-    if (arima_is_constant(v, k))
+    if (hc_models_is_constant(v, k))
         goto done;
     int dodiff = kpss_says_difference(v, k, alpha);
     if (dodiff < 0)
@@ -136,7 +112,7 @@ int arima_ndiffs(const double *x, size_t n, double alpha, int max_d)
         for (size_t i = 0; i + 1 < k; i++)
             v[i] = v[i + 1] - v[i];
         k = k ? k - 1 : 0;
-        if (arima_is_constant(v, k))
+        if (hc_models_is_constant(v, k))
             goto done;
         dodiff = kpss_says_difference(v, k, alpha);
         if (dodiff < 0) {
@@ -457,7 +433,7 @@ done:
 
 int arima_nsdiffs(const double *x, size_t n, int m, int max_D)
 {
-    if (arima_is_constant(x, n) || (size_t)m >= n || m < 2)
+    if (hc_models_is_constant(x, n) || (size_t)m >= n || m < 2)
         return 0;
     int status;
     double s = arima_seasonal_strength(x, n, m, &status);
@@ -478,7 +454,7 @@ int arima_nsdiffs(const double *x, size_t n, int m, int max_D)
         for (size_t i = 0; i + (size_t)m < k; i++)
             v[i] = v[i + (size_t)m] - v[i];
         k -= (size_t)m;
-        if (arima_is_constant(v, k))
+        if (hc_models_is_constant(v, k))
             break;
         if (k >= 2 * (size_t)m && D < max_D) {
             s = arima_seasonal_strength(v, k, m, &status);

@@ -179,10 +179,6 @@ int arima_final_state(const arima_problem *pb, const arima_fit *f,
 
 /* ------------------------------------------------------------ arima_diff.c */
 
-/* forecast::is.constant: all values equal to the first within all.equal's
- * relative tolerance 1.5e-8 (NaN skipped). */
-int arima_is_constant(const double *x, size_t n);
-
 /* KPSS level-stationarity statistic (Kwiatkowski et al. 1992) with
  * Bartlett-weighted long-run variance over `lags` lags. */
 double arima_kpss_stat(const double *x, size_t n, int lags);

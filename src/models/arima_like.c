@@ -263,6 +263,30 @@ static inline void predict_state(int r, const double *T, double *a)
     a[r - 1] = T[r - 1] * a0;
 }
 
+/* sum log F_t is accumulated as a product, taken to logs in batches: F_t
+ * >= 1 (it is 1 plus a variance), so the product only grows. */
+static inline void add_log_F(double F, double *prodF, double *sumlog)
+{
+    *prodF *= F;
+    if (*prodF > 1e200) {
+        *sumlog += log(*prodF);
+        *prodF = 1.0;
+    }
+}
+
+/* Closes the batched log product and fills out; -1 when not finite. */
+static int finish_out(double ssq, double sumlog, double prodF, size_t nu,
+                      arima_kalman_out *out)
+{
+    sumlog += log(prodF);
+    if (!isfinite(ssq) || !isfinite(sumlog))
+        return -1;
+    out->ssq = ssq;
+    out->sumlog = sumlog;
+    out->nu = nu;
+    return 0;
+}
+
 /* The filter by the Chandrasekhar recursions (Morf, Sidhu & Kailath 1974;
  * Herbst 2015): started at the stationary covariance, the change
  * P_{t+1} - P_t of the predicted covariance keeps rank one,
@@ -297,11 +321,7 @@ static int kalman_chandrasekhar(const double *w, size_t nw, int r,
             return -1; /* F >= 1 in exact arithmetic */
         double v = w[t] - a[0];
         ssq += v * v / F;
-        prodF *= F;
-        if (prodF > 1e200) {
-            sumlog += log(prodF);
-            prodF = 1.0;
-        }
+        add_log_F(F, &prodF, &sumlog);
         if (resid)
             resid[t] = v / sqrt(F);
         predict_state(r, T, a);
@@ -320,13 +340,7 @@ static int kalman_chandrasekhar(const double *w, size_t nw, int r,
         M += Mw0 * Mw0 / F;
         F = Fn;
     }
-    sumlog += log(prodF);
-    if (!isfinite(ssq) || !isfinite(sumlog))
-        return -1;
-    out->ssq = ssq;
-    out->sumlog = sumlog;
-    out->nu = nw;
-    return 0;
+    return finish_out(ssq, sumlog, prodF, nw, out);
 }
 
 int arima_kalman(const double *w, size_t nw, const double *phi, int np,
@@ -360,10 +374,7 @@ int arima_kalman(const double *w, size_t nw, const double *phi, int np,
             memcpy(state, a, (size_t)r * sizeof *state);
         return rc;
     }
-    double ssq = 0.0, sumlog = 0.0;
-    /* log F_t is accumulated as a product, taken to logs in batches: F_t
-     * >= 1 (it is 1 plus a variance), so the product only grows. */
-    double prodF = 1.0;
+    double ssq = 0.0, sumlog = 0.0, prodF = 1.0;
     size_t nu = 0;
     int steady = 0;
     for (size_t t = 0; t < nw; t++) {
@@ -400,11 +411,7 @@ int arima_kalman(const double *w, size_t nw, const double *phi, int np,
                 a[i] += col[i] * (v * invF);
             }
             ssq += v * v * invF;
-            prodF *= F;
-            if (prodF > 1e200) {
-                sumlog += log(prodF);
-                prodF = 1.0;
-            }
+            add_log_F(F, &prodF, &sumlog);
             nu++;
             if (resid)
                 resid[t] = v / sqrt(F);
@@ -435,12 +442,8 @@ int arima_kalman(const double *w, size_t nw, const double *phi, int np,
             Pn = tmp;
         }
     }
-    sumlog += log(prodF);
-    if (!isfinite(ssq) || !isfinite(sumlog))
+    if (finish_out(ssq, sumlog, prodF, nu, out) != 0)
         return -1;
-    out->ssq = ssq;
-    out->sumlog = sumlog;
-    out->nu = nu;
     if (state)
         memcpy(state, a, (size_t)r * sizeof *state);
     return 0;

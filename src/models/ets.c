@@ -53,21 +53,6 @@
 #define ETS_HEADER 13u
 #define ETS_MIN_N 7
 
-/* R's is.constant(): all.equal(x, rep(x[1], n)) with tolerance 1.5e-8. */
-static int is_constant(const double *y, size_t n)
-{
-    double diff = 0.0, mag = 0.0;
-    for (size_t t = 0; t < n; t++) {
-        diff += fabs(y[t] - y[0]);
-        mag += fabs(y[t]);
-    }
-    diff /= (double)n;
-    mag /= (double)n;
-    if (isfinite(mag) && mag > 1.5e-8)
-        diff /= mag;
-    return diff <= 1.5e-8;
-}
-
 static int store(hc_fitted *out, const hc_ets_fit *fit, size_t n,
                  hc_error *err)
 {
@@ -109,7 +94,7 @@ static int ets_fit(const hc_fit_input *in, hc_fitted *out, hc_error *err)
     size_t n = in->n - start;
 
     hc_ets_fit fit;
-    if (n >= 2 && is_constant(y, n)) {
+    if (n >= 2 && hc_models_is_constant(y, n)) {
         memset(&fit, 0, sizeof fit);
         fit.spec = (hc_ets_spec){HC_ETS_ADD, HC_ETS_NONE, 0, HC_ETS_NONE, 1};
         fit.par = (hc_ets_par){0.99999, 0.0, 0.0, 1.0};

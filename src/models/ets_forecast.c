@@ -6,6 +6,7 @@
 
 #include "core/detmath.h"
 #include "models/ets_internal.h"
+#include "models/models_internal.h"
 
 void hc_ets_point_forecast(const hc_ets_spec *spec, const hc_ets_par *par,
                            const double *xn, size_t h, double *f)
@@ -30,6 +31,19 @@ void hc_ets_point_forecast(const hc_ets_spec *spec, const hc_ets_par *par,
     }
 }
 
+/* c_j = alpha + beta (phi + ... + phi^j) + gamma [j mod m == 0]
+ * (Hyndman et al. 2008, table 6.2), phistar = phi + ... + phi^j. */
+static double c_j(const hc_ets_spec *spec, const hc_ets_par *par,
+                  double phistar, size_t j, int m)
+{
+    double c = par->alpha;
+    if (spec->trend)
+        c += par->beta * phistar;
+    if (spec->season && j % (size_t)m == 0)
+        c += par->gamma;
+    return c;
+}
+
 int hc_ets_analytic_variance(const hc_ets_spec *spec, const hc_ets_par *par,
                              double sigma2, const double *f, size_t h,
                              double *var)
@@ -38,11 +52,10 @@ int hc_ets_analytic_variance(const hc_ets_spec *spec, const hc_ets_par *par,
         return 1;
     double phi = spec->trend && spec->damped ? par->phi : 1.0;
     int m = spec->season ? spec->m : 1;
-    /* c_j = alpha + beta (phi + ... + phi^j) + gamma [j mod m == 0]
-     * (Hyndman et al. 2008, table 6.2); var_h = sigma2 (1 + sum_{j<h}
-     * c_j^2) for class 1. For class 2, theta_1 = mu_1^2, theta_h = mu_h^2 +
-     * sigma2 sum_{j<h} c_j^2 theta_{h-j}, var_h = (1 + sigma2) theta_h -
-     * mu_h^2 (section 6.4). var[] holds theta_h while it is built. */
+    /* var_h = sigma2 (1 + sum_{j<h} c_j^2) for class 1. For class 2,
+     * theta_1 = mu_1^2, theta_h = mu_h^2 + sigma2 sum_{j<h} c_j^2
+     * theta_{h-j}, var_h = (1 + sigma2) theta_h - mu_h^2 (section 6.4).
+     * var[] holds theta_h while it is built. */
     if (spec->error == HC_ETS_ADD) {
         double acc = 1.0, phistar = 0.0, phipow = 1.0;
         for (size_t i = 0; i < h; i++) {
@@ -50,11 +63,7 @@ int hc_ets_analytic_variance(const hc_ets_spec *spec, const hc_ets_par *par,
             size_t j = i + 1;
             phipow *= phi;
             phistar += phipow;
-            double c = par->alpha;
-            if (spec->trend)
-                c += par->beta * phistar;
-            if (spec->season && j % (size_t)m == 0)
-                c += par->gamma;
+            double c = c_j(spec, par, phistar, j, m);
             acc += c * c;
         }
         return 0;
@@ -68,11 +77,7 @@ int hc_ets_analytic_variance(const hc_ets_spec *spec, const hc_ets_par *par,
         for (size_t j = 1; j <= i; j++) {
             phipow *= phi;
             phistar += phipow;
-            double c = par->alpha;
-            if (spec->trend)
-                c += par->beta * phistar;
-            if (spec->season && j % (size_t)m == 0)
-                c += par->gamma;
+            double c = c_j(spec, par, phistar, j, m);
             theta += sigma2 * c * c * var[i - j];
         }
         var[i] = theta;
@@ -83,48 +88,6 @@ int hc_ets_analytic_variance(const hc_ets_spec *spec, const hc_ets_par *par,
 }
 
 /* ---------------------------------------------------------- simulation */
-
-static void swap_d(double *a, double *b)
-{
-    double t = *a;
-    *a = *b;
-    *b = t;
-}
-
-/* Puts the k-th smallest (0-based) of v[0..n-1] at v[k], smaller ones
- * before it, larger ones after (Hoare's selection). */
-static void select_kth(double *v, size_t n, size_t k)
-{
-    size_t lo = 0, hi = n - 1;
-    while (hi > lo) {
-        size_t mid = lo + (hi - lo) / 2;
-        /* median of three to v[mid] */
-        if (v[mid] < v[lo])
-            swap_d(&v[mid], &v[lo]);
-        if (v[hi] < v[lo])
-            swap_d(&v[hi], &v[lo]);
-        if (v[hi] < v[mid])
-            swap_d(&v[hi], &v[mid]);
-        double pivot = v[mid];
-        size_t i = lo, j = hi;
-        for (;;) {
-            while (v[i] < pivot)
-                i++;
-            while (pivot < v[j])
-                j--;
-            if (i >= j)
-                break;
-            swap_d(&v[i], &v[j]);
-            i++;
-            j--;
-        }
-        /* v[lo..j] <= pivot <= v[j+1..hi] */
-        if (k <= j)
-            hi = j;
-        else
-            lo = j + 1;
-    }
-}
 
 /* Quantile type 8 of Hyndman & Fan (1996), as R's quantile(type = 8):
  * with order statistics x_(1) <= ... <= x_(n), position
@@ -142,15 +105,11 @@ double hc_ets_quantile_type8(double *v, size_t n, double tau)
     size_t lo = j < 1 ? 0 : (size_t)(j - 1);
     if (lo > n - 1)
         lo = n - 1;
-    select_kth(v, n, lo);
+    hc_models_select(v, n, lo);
     double xlo = v[lo];
     if (g == 0.0 || j < 1 || (size_t)j >= n)
         return xlo;
-    /* x_(j+1): the smallest value above position lo. */
-    double xhi = v[lo + 1];
-    for (size_t i = lo + 2; i < n; i++)
-        if (v[i] < xhi)
-            xhi = v[i];
+    double xhi = hc_models_next_smallest(v, n, lo); /* x_(j+1) */
     return (1.0 - g) * xlo + g * xhi;
 }
 

@@ -42,4 +42,18 @@ int hc_models_check_params(const hc_fitted *fit, hc_algorithm id,
 int hc_models_alloc_params(hc_fitted *out, hc_algorithm id, uint32_t n,
                            hc_error *err);
 
+/* forecast::is.constant: all values equal to the first within all.equal's
+ * relative tolerance 1.5e-8; NaN positions must all agree. */
+int hc_models_is_constant(const double *x, size_t n);
+
+/* Order statistics of sample paths (ETS, Prophet). */
+
+/* Puts the k-th smallest (0-based) of v[0..n-1] at v[k], smaller ones
+ * before it, larger ones after (Hoare's selection). No NaN in v. */
+void hc_models_select(double *v, size_t n, size_t k);
+
+/* After hc_models_select(v, n, k), with k + 1 < n: the (k+1)-th smallest,
+ * the least of v[k+1..n-1]. */
+double hc_models_next_smallest(const double *v, size_t n, size_t k);
+
 #endif

@@ -483,43 +483,6 @@ static double unit_open0(hc_rng *g)
     return 1.0 - hc_rng_uniform(g);
 }
 
-/* Rearranges v[lo..n) so that v[k] holds the value of rank k (0-based in
- * v), with nothing larger before it and nothing smaller after it: Hoare's
- * partition around a median of three, narrowing to the side holding k. */
-static void select_rank(double *v, size_t lo, size_t n, size_t k)
-{
-    size_t hi = n - 1;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        double a = v[lo], b = v[mid], c = v[hi];
-        double pivot = a < b ? (b < c ? b : (a < c ? c : a))
-                             : (a < c ? a : (b < c ? c : b));
-        size_t i = lo, j = hi;
-        while (i <= j) {
-            while (v[i] < pivot)
-                i++;
-            while (v[j] > pivot)
-                j--;
-            if (i <= j) {
-                double tmp = v[i];
-                v[i] = v[j];
-                v[j] = tmp;
-                i++;
-                if (j == 0)
-                    break;
-                j--;
-            }
-        }
-        /* v[lo..j] <= pivot, v[i..hi] >= pivot, v(j..i) == pivot */
-        if (k <= j)
-            hi = j;
-        else if (k >= i)
-            lo = i;
-        else
-            return;
-    }
-}
-
 static int prophet_forecast(const hc_fitted *fit,
                             const hc_forecast_request *req, double *mean,
                             double *quantiles, hc_error *err)
@@ -595,15 +558,10 @@ static int prophet_forecast(const hc_fitted *fit,
             if (lo > N - 1)
                 lo = N - 1;
             double frac = pos - (double)lo;
-            select_rank(vals, 0, N, lo);
+            hc_models_select(vals, N, lo);
             double v = vals[lo];
-            if (lo + 1 < N && frac > 0.0) {
-                double up = vals[lo + 1]; /* the smallest above rank lo */
-                for (size_t i = lo + 2; i < N; i++)
-                    if (vals[i] < up)
-                        up = vals[i];
-                v += frac * (up - v);
-            }
+            if (lo + 1 < N && frac > 0.0)
+                v += frac * (hc_models_next_smallest(vals, N, lo) - v);
             quantiles[q * h + s] = v;
         }
     }

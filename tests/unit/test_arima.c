@@ -14,30 +14,14 @@
 
 #include "hc_check.h"
 #include "hindcast/model.h"
+#include "core/detmath.h"
 #include "models/arima_internal.h"
+#include "models/models_internal.h"
 
 static void near(double got, double want, double tol)
 {
     ck_assert_msg(fabs(got - want) <= tol * fmax(1.0, fabs(want)),
                   "got %.17g, want %.17g", got, want);
-}
-
-/* Deterministic N(0,1) draws: a 64-bit LCG (Knuth's MMIX constants) and
- * Box-Muller. */
-typedef struct rng {
-    uint64_t s;
-} rng;
-
-static double unif(rng *r)
-{
-    r->s = r->s * 6364136223846793005ULL + 1442695040888963407ULL;
-    return ((double)(r->s >> 11) + 0.5) / 9007199254740992.0;
-}
-
-static double gauss(rng *r)
-{
-    double u = unif(r), v = unif(r);
-    return sqrt(-2.0 * log(u)) * cos(6.283185307179586 * v);
 }
 
 /* ------------------------------------------------------------ likelihood */
@@ -161,9 +145,11 @@ START_TEST(css_objective_and_gradient)
      * seasonal model with drift, differencing and a missing value. */
     enum { N = 80 };
     double y[N];
-    rng r = {4242};
+    hc_rng r;
+    hc_rng_seed(&r, 4242, 0);
     for (int t = 0; t < N; t++)
-        y[t] = 0.3 * t + 5.0 * sin(t * 1.5707963267948966) + gauss(&r);
+        y[t] = 0.3 * t + 5.0 * sin(t * 1.5707963267948966) +
+               hc_rng_normal(&r);
     y[37] = (double)NAN;
     pb = (arima_problem){y, N, NULL, 0, 0};
     arima_order so = {2, 0, 1, 1, 1, 1, 4};
@@ -286,13 +272,14 @@ START_TEST(ndiffs_known_answers)
 {
     enum { N = 300 };
     double wn[N], rw[N], i2[N];
-    rng r = {12345};
+    hc_rng r;
+    hc_rng_seed(&r, 12345, 0);
     double level = 0.0, slope = 0.0;
     for (int t = 0; t < N; t++) {
-        wn[t] = gauss(&r);
-        level += gauss(&r);
+        wn[t] = hc_rng_normal(&r);
+        level += hc_rng_normal(&r);
         rw[t] = level;
-        slope += gauss(&r);
+        slope += hc_rng_normal(&r);
         i2[t] = (t ? i2[t - 1] : 0.0) + slope;
     }
     ck_assert_int_eq(arima_ndiffs(wn, N, 0.05, 2), 0);
@@ -303,9 +290,9 @@ START_TEST(ndiffs_known_answers)
     for (int t = 0; t < 20; t++)
         line[t] = 3.0 + 2.0 * t;
     ck_assert_int_eq(arima_ndiffs(line, 20, 0.05, 2), 1);
-    ck_assert(arima_is_constant((double[]){5, 5, 5}, 3));
-    ck_assert(!arima_is_constant((double[]){5, 5, 5.001}, 3));
-    ck_assert(!arima_is_constant((double[]){5, (double)NAN, 5}, 3));
+    ck_assert(hc_models_is_constant((double[]){5, 5, 5}, 3));
+    ck_assert(!hc_models_is_constant((double[]){5, 5, 5.001}, 3));
+    ck_assert(!hc_models_is_constant((double[]){5, (double)NAN, 5}, 3));
 }
 END_TEST
 
@@ -313,11 +300,13 @@ START_TEST(nsdiffs_known_answers)
 {
     enum { N = 144 };
     double seas[N], noise[N];
-    rng r = {777};
+    hc_rng r;
+    hc_rng_seed(&r, 777, 0);
     for (int t = 0; t < N; t++) {
         /* a fixed monthly pattern that dominates the noise */
-        seas[t] = 10.0 * sin(6.283185307179586 * t / 12.0) + 0.5 * gauss(&r);
-        noise[t] = gauss(&r);
+        seas[t] = 10.0 * sin(6.283185307179586 * t / 12.0) +
+                  0.5 * hc_rng_normal(&r);
+        noise[t] = hc_rng_normal(&r);
     }
     int st;
     double s = arima_seasonal_strength(seas, N, 12, &st);
@@ -522,10 +511,11 @@ START_TEST(fit_recovers_ar1)
      * mean within a few standard errors (0.018 and 0.06). */
     enum { N = 2000 };
     double y[N];
-    rng r = {99};
+    hc_rng r;
+    hc_rng_seed(&r, 99, 0);
     double u = 0.0;
     for (int t = 0; t < N; t++) {
-        u = 0.6 * u + gauss(&r);
+        u = 0.6 * u + hc_rng_normal(&r);
         y[t] = 5.0 + u;
     }
     arima_problem pb = {y, N, NULL, 0, 0};
@@ -558,11 +548,12 @@ START_TEST(auto_arima_paths)
 {
     enum { N = 240 };
     double y[N];
-    rng r = {2024};
+    hc_rng r;
+    hc_rng_seed(&r, 2024, 0);
     /* Monthly-like: a strong period-12 pattern on a random walk. */
     double level = 100.0;
     for (int t = 0; t < N; t++) {
-        level += 0.3 * gauss(&r);
+        level += 0.3 * hc_rng_normal(&r);
         y[t] = level + 8.0 * sin(6.283185307179586 * t / 12.0);
     }
     hc_fitted f = fit_series(y, N, 12);
@@ -585,7 +576,8 @@ START_TEST(auto_arima_paths)
     /* Hourly-like, long (n > 2m): Fourier terms K = 4 of period 24 with
      * non-seasonal ARIMA errors. */
     for (int t = 0; t < N; t++)
-        y[t] = 50.0 + 10.0 * sin(6.283185307179586 * t / 24.0) + gauss(&r);
+        y[t] = 50.0 + 10.0 * sin(6.283185307179586 * t / 24.0) +
+               hc_rng_normal(&r);
     f = fit_series(y, N, 24);
     ck_assert(f.params[9] == 4.0);
     ck_assert(f.params[10] == 24.0);
@@ -657,10 +649,11 @@ START_TEST(constant_missing_and_short)
 
     /* leading missing values are dropped, inner ones skipped */
     double y[120];
-    rng r = {5};
+    hc_rng r;
+    hc_rng_seed(&r, 5, 0);
     double u = 0.0;
     for (int t = 0; t < 120; t++) {
-        u = 0.5 * u + gauss(&r);
+        u = 0.5 * u + hc_rng_normal(&r);
         y[t] = t < 10 || t == 60 || t == 61 ? (double)NAN : 20.0 + u;
     }
     f = fit_series(y, 120, 1);
@@ -715,10 +708,11 @@ START_TEST(fit_is_deterministic)
 {
     enum { N = 200 };
     double y[N];
-    rng r = {31337};
+    hc_rng r;
+    hc_rng_seed(&r, 31337, 0);
     double u = 0.0, lvl = 0.0;
     for (int t = 0; t < N; t++) {
-        u = gauss(&r) + 0.4 * u;
+        u = hc_rng_normal(&r) + 0.4 * u;
         lvl += u;
         y[t] = lvl;
     }
