@@ -46,7 +46,7 @@ int arima_kalman_ws_init(arima_kalman_ws *ws, int rmax)
     size_t r = (size_t)(rmax < 1 ? 1 : rmax);
     size_t r2 = r * r;
     size_t nsys = (r + 1) * (r + 1);
-    size_t total = 8 * r + 8 * r2 + 2 * (r + 1) + (2 * r + 2) + nsys;
+    size_t total = 7 * r + 7 * r2 + 2 * (r + 1) + (2 * r + 2) + nsys;
     ws->buf = malloc(total * sizeof *ws->buf);
     ws->ipiv = malloc((r + 1) * sizeof *ws->ipiv);
     ws->tnz = malloc(2 * r * sizeof *ws->tnz);
@@ -64,7 +64,6 @@ int arima_kalman_ws_init(arima_kalman_ws *ws, int rmax)
     ws->K = b, b += r;
     ws->W = b, b += r;
     ws->TW = b, b += r;
-    b += r; /* spare */
     ws->P = b, b += r2;
     ws->Pf = b, b += r2;
     ws->A = b, b += r2;
@@ -72,7 +71,6 @@ int arima_kalman_ws_init(arima_kalman_ws *ws, int rmax)
     ws->G = b, b += r2;
     ws->C = b, b += r2;
     ws->M = b, b += r2;
-    b += r2; /* spare */
     ws->gam = b, b += r + 1;
     ws->rhs = b, b += r + 1;
     ws->psi = b, b += 2 * r + 2;
