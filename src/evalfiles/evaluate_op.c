@@ -69,7 +69,7 @@ static int load_predictor(hc_service *svc, const char *arn, predictor_data *p,
         rc = hc_error_set(err, HC_ERR_NOMEM, "out of memory");
         goto done;
     }
-    if ((rc = hc_dataset_load(&p->ds, path, err)))
+    if ((rc = hc_dataset_load_threads(&p->ds, path, svc->threads, err)))
         goto done;
     /* The predictor's backtest windows, oldest first, as its export lists
      * them. */

@@ -1,6 +1,5 @@
 /* Backtest evaluation: per item-window forecasts, metrics and CSV rows. */
 #include <math.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,11 +8,12 @@
 #include "hindcast/numfmt.h"
 #include "hindcast/parallel.h"
 #include "hindcast/validate.h"
+#include "predictor/inorder.h"
 #include "service/json_util.h"
 
 /* Items are evaluated in batches: workers fill per-item buffers and hand
  * finished items to the sink in item order as soon as every earlier item
- * is done (see commit_ready), so writing overlaps evaluating. The batch
+ * is done (see hc_inorder), so writing overlaps evaluating. The batch
  * bounds the memory held by formatted rows. */
 #define EVAL_BATCH 1024
 
@@ -26,7 +26,7 @@ typedef struct worker_scratch {
 typedef struct eval_ctx {
     const hc_eval_setup *setup;
     hc_eval_totals *totals;
-    size_t batch_begin, batch_n;
+    size_t batch_begin;
     hc_item_eval *items;
     worker_scratch *scratch;
     hc_error *errors;
@@ -34,12 +34,7 @@ typedef struct eval_ctx {
     char window_first[HC_MAX_WINDOWS][32]; /* yyyy-MM-ddTHH:mm:ss */
     char window_last[HC_MAX_WINDOWS][32];
     hc_forecast_format fmt;
-    /* in-order hand-over of finished items */
-    pthread_mutex_t commit_mu;
-    unsigned char *done;
-    size_t next_commit;
-    int committing; /* a thread is handing items over */
-    int commit_failed;
+    hc_inorder commits; /* hand-over of finished items */
 } eval_ctx;
 
 /* ---- row formatting -------------------------------------------------------- */
@@ -211,42 +206,17 @@ static void pooled_merge(hc_pooled_metrics *dst, const hc_pooled_metrics *src)
     dst->item_count += src->item_count;
 }
 
-/* Item `index` of the batch is finished: every finished item from the
- * first not yet handed over goes to the totals (in item order, so the sums
- * are the same for any thread count) and to the sink, by one thread at a
- * time. The sink (writing) runs without the lock: a worker that finishes
- * an item while another thread is handing items over only marks it done
- * and goes on evaluating; the thread handing over sees the mark when it
- * takes the lock again. */
-static int commit_ready(eval_ctx *ctx, size_t index, hc_error *err)
+/* Finished item `index` of the batch, in its turn (hc_inorder: in item
+ * order, so the sums are the same for any thread count, and without the
+ * lock while the sink writes): to the totals and the sink. */
+static int commit_item(void *p, size_t index, hc_error *err)
 {
+    eval_ctx *ctx = p;
     const hc_eval_setup *setup = ctx->setup;
-    int rc = 0;
-    pthread_mutex_lock(&ctx->commit_mu);
-    ctx->done[index] = 1;
-    if (ctx->committing) {
-        pthread_mutex_unlock(&ctx->commit_mu);
-        return 0;
-    }
-    ctx->committing = 1;
-    while (!ctx->commit_failed && ctx->next_commit < ctx->batch_n &&
-           ctx->done[ctx->next_commit]) {
-        const hc_item_eval *it = &ctx->items[ctx->next_commit];
-        pthread_mutex_unlock(&ctx->commit_mu);
-        for (int k = 0; k < setup->def->nwindows; k++)
-            pooled_merge(&ctx->totals->window[k], &it->pooled[k]);
-        if (setup->sink)
-            rc = setup->sink(setup->sink_ctx, it, err);
-        pthread_mutex_lock(&ctx->commit_mu);
-        if (rc != 0) {
-            ctx->commit_failed = 1;
-            break;
-        }
-        ctx->next_commit++;
-    }
-    ctx->committing = 0;
-    pthread_mutex_unlock(&ctx->commit_mu);
-    return rc;
+    const hc_item_eval *it = &ctx->items[index];
+    for (int k = 0; k < setup->def->nwindows; k++)
+        pooled_merge(&ctx->totals->window[k], &it->pooled[k]);
+    return setup->sink ? setup->sink(setup->sink_ctx, it, err) : 0;
 }
 
 static int evaluate_item(void *p, size_t index, int worker)
@@ -335,7 +305,7 @@ static int evaluate_item(void *p, size_t index, int worker)
         if (res->forecast_rows.failed || b->failed)
             return hc_error_set(err, HC_ERR_NOMEM, "out of memory");
     }
-    return commit_ready(ctx, index, err);
+    return hc_inorder_done(&ctx->commits, index, err);
 }
 
 int hc_evaluate(const hc_eval_setup *setup, hc_eval_totals *totals,
@@ -344,7 +314,7 @@ int hc_evaluate(const hc_eval_setup *setup, hc_eval_totals *totals,
     const hc_predictor_def *def = setup->def;
     const hc_dataset *ds = setup->ds;
     int threads = setup->threads < 1 ? 1 : setup->threads;
-    int rc = 0, mutex_ready = 0;
+    int rc = 0;
     eval_ctx ctx;
     memset(&ctx, 0, sizeof ctx);
     ctx.setup = setup;
@@ -368,20 +338,16 @@ int hc_evaluate(const hc_eval_setup *setup, hc_eval_totals *totals,
     }
     size_t batch = ds->nseries < EVAL_BATCH ? ds->nseries : EVAL_BATCH;
     ctx.items = calloc(batch ? batch : 1, sizeof *ctx.items);
-    ctx.done = calloc(batch ? batch : 1, 1);
     ctx.scratch = calloc((size_t)threads, sizeof *ctx.scratch);
     ctx.errors = calloc((size_t)threads, sizeof *ctx.errors);
-    if (!ctx.items || !ctx.done || !ctx.scratch || !ctx.errors ||
+    if (!ctx.items || !ctx.scratch || !ctx.errors ||
         hc_forecast_format_init(&ctx.fmt, def->freq, def->horizon, def->ntypes,
                                 type_quant, def->nwindows, ctx.window_start) != 0) {
         rc = hc_error_set(err, HC_ERR_NOMEM, "out of memory");
         goto done;
     }
-    if (pthread_mutex_init(&ctx.commit_mu, NULL) != 0) {
-        rc = hc_error_set(err, HC_ERR_INTERNAL, "cannot create a mutex");
+    if ((rc = hc_inorder_init(&ctx.commits, batch, commit_item, &ctx, err)))
         goto done;
-    }
-    mutex_ready = 1;
     for (int t = 0; t < threads; t++) {
         ctx.scratch[t].mean = calloc(def->horizon, sizeof(double));
         ctx.scratch[t].quant = calloc(def->horizon * (def->nquantiles + 1),
@@ -394,9 +360,7 @@ int hc_evaluate(const hc_eval_setup *setup, hc_eval_totals *totals,
     for (size_t begin = 0; begin < ds->nseries; begin += batch) {
         size_t n = ds->nseries - begin < batch ? ds->nseries - begin : batch;
         ctx.batch_begin = begin;
-        ctx.batch_n = n;
-        ctx.next_commit = 0;
-        memset(ctx.done, 0, n);
+        hc_inorder_start(&ctx.commits, n);
         rc = hc_parallel_for(n, threads, evaluate_item, &ctx);
         if (rc) {
             for (int t = 0; t < threads; t++)
@@ -410,8 +374,7 @@ int hc_evaluate(const hc_eval_setup *setup, hc_eval_totals *totals,
             setup->progress(setup->progress_ctx, begin + n, ds->nseries);
     }
 done:
-    if (mutex_ready)
-        pthread_mutex_destroy(&ctx.commit_mu);
+    hc_inorder_free(&ctx.commits);
     hc_forecast_format_free(&ctx.fmt);
     if (ctx.items)
         for (size_t i = 0; i < batch; i++) {
@@ -425,7 +388,6 @@ done:
             hc_buf_free(&ctx.scratch[t].key);
         }
     free(ctx.items);
-    free(ctx.done);
     free(ctx.scratch);
     free(ctx.errors);
     return rc;

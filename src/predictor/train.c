@@ -1,18 +1,18 @@
 /* Training: fit every (item, window) in parallel, write them in item order. */
 #include <math.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "hindcast/parallel.h"
 #include "hindcast/metrics.h"
+#include "predictor/inorder.h"
 #include "predictor/modelfile.h"
 #include "predictor/predictor.h"
 
 /* Items are fitted in batches so that the serialised fits held in memory
  * stay bounded whatever the dataset size. A fitted item goes to the model
  * file as soon as every earlier item has (by whichever worker completes
- * the run, see commit_ready), so writing overlaps fitting. */
+ * the run, see hc_inorder), so writing overlaps fitting. */
 #define TRAIN_BATCH 2048
 
 typedef struct item_fit {
@@ -25,55 +25,30 @@ typedef struct item_fit {
 typedef struct train_ctx {
     const hc_predictor_def *def;
     const hc_dataset *ds;
-    size_t batch_begin, batch_n;
+    size_t batch_begin;
     item_fit *results;
     hc_error *worker_errors; /* one per worker */
     hc_model_writer *writer;
     hc_train_summary *summary;
-    pthread_mutex_t mu;
-    unsigned char *done;
-    size_t next_commit;
-    int committing; /* a thread is writing fitted items */
-    int commit_failed;
+    hc_inorder commits;
 } train_ctx;
 
-/* Item `index` of the batch is fitted: every fitted item from the first not
- * yet written goes to the model file and the summary, in item order, by one
- * thread at a time and without the lock held while writing: a worker that
- * finishes while another thread writes only marks its item and goes on. */
-static int commit_ready(train_ctx *ctx, size_t index, hc_error *err)
+/* Fitted item `index` of the batch, in its turn: to the model file and the
+ * summary. */
+static int commit_item(void *p, size_t index, hc_error *err)
 {
-    int rc = 0;
-    pthread_mutex_lock(&ctx->mu);
-    ctx->done[index] = 1;
-    if (ctx->committing) {
-        pthread_mutex_unlock(&ctx->mu);
-        return 0;
+    train_ctx *ctx = p;
+    const item_fit *r = &ctx->results[index];
+    int rc = hc_model_writer_append(ctx->writer, r->entries.data, r->entries.len, err);
+    if (rc == 0) {
+        ctx->summary->fitted += r->fitted;
+        ctx->summary->excluded += r->excluded;
+        ctx->summary->fallbacks += r->fallbacks;
+        for (int a = 0; a < 16; a++)
+            ctx->summary->by_algorithm[a] += r->by_algorithm[a];
+        if (r->chosen > 0 && r->chosen < 16)
+            ctx->summary->items_by_algorithm[r->chosen]++;
     }
-    ctx->committing = 1;
-    while (!ctx->commit_failed && ctx->next_commit < ctx->batch_n &&
-           ctx->done[ctx->next_commit]) {
-        item_fit *r = &ctx->results[ctx->next_commit];
-        pthread_mutex_unlock(&ctx->mu);
-        rc = hc_model_writer_append(ctx->writer, r->entries.data, r->entries.len, err);
-        if (rc == 0) {
-            ctx->summary->fitted += r->fitted;
-            ctx->summary->excluded += r->excluded;
-            ctx->summary->fallbacks += r->fallbacks;
-            for (int a = 0; a < 16; a++)
-                ctx->summary->by_algorithm[a] += r->by_algorithm[a];
-            if (r->chosen > 0 && r->chosen < 16)
-                ctx->summary->items_by_algorithm[r->chosen]++;
-        }
-        pthread_mutex_lock(&ctx->mu);
-        if (rc) {
-            ctx->commit_failed = 1;
-            break;
-        }
-        ctx->next_commit++;
-    }
-    ctx->committing = 0;
-    pthread_mutex_unlock(&ctx->mu);
     return rc;
 }
 
@@ -237,7 +212,7 @@ static int fit_item(void *p, size_t index, int worker)
     int rc = ctx->def->automl
                  ? fit_best_model(ctx, s, res, err)
                  : fit_windows(ctx, s, ctx->def->model, res, NULL, NULL, NULL, err);
-    return rc ? rc : commit_ready(ctx, index, err);
+    return rc ? rc : hc_inorder_done(&ctx->commits, index, err);
 }
 
 int hc_train(const hc_predictor_def *def, const hc_dataset *ds, int threads,
@@ -256,11 +231,9 @@ int hc_train(const hc_predictor_def *def, const hc_dataset *ds, int threads,
     size_t batch = ds->nseries < TRAIN_BATCH ? ds->nseries : TRAIN_BATCH;
     item_fit *results = calloc(batch ? batch : 1, sizeof *results);
     hc_error *worker_errors = calloc((size_t)threads, sizeof *worker_errors);
-    unsigned char *done_flags = calloc(batch ? batch : 1, 1);
-    int mutex_ready = 0;
     train_ctx ctx;
     memset(&ctx, 0, sizeof ctx);
-    if (!results || !worker_errors || !done_flags) {
+    if (!results || !worker_errors) {
         rc = hc_error_set(err, HC_ERR_NOMEM, "out of memory");
         goto done;
     }
@@ -270,12 +243,8 @@ int hc_train(const hc_predictor_def *def, const hc_dataset *ds, int threads,
     ctx.worker_errors = worker_errors;
     ctx.writer = writer;
     ctx.summary = summary;
-    ctx.done = done_flags;
-    if (pthread_mutex_init(&ctx.mu, NULL) != 0) {
-        rc = hc_error_set(err, HC_ERR_INTERNAL, "cannot create a mutex");
+    if ((rc = hc_inorder_init(&ctx.commits, batch, commit_item, &ctx, err)))
         goto done;
-    }
-    mutex_ready = 1;
     for (size_t begin = 0; begin < ds->nseries; begin += batch) {
         size_t n = ds->nseries - begin < batch ? ds->nseries - begin : batch;
         if (cancelled && cancelled()) {
@@ -283,9 +252,7 @@ int hc_train(const hc_predictor_def *def, const hc_dataset *ds, int threads,
             goto done;
         }
         ctx.batch_begin = begin;
-        ctx.batch_n = n;
-        ctx.next_commit = 0;
-        memset(done_flags, 0, n);
+        hc_inorder_start(&ctx.commits, n);
         rc = hc_parallel_for(n, threads, fit_item, &ctx);
         if (rc) {
             for (int t = 0; t < threads; t++)
@@ -299,9 +266,7 @@ int hc_train(const hc_predictor_def *def, const hc_dataset *ds, int threads,
     rc = hc_model_writer_commit(writer, err);
     writer = NULL;
 done:
-    if (mutex_ready)
-        pthread_mutex_destroy(&ctx.mu);
-    free(done_flags);
+    hc_inorder_free(&ctx.commits);
     hc_model_writer_abort(writer);
     if (results)
         for (size_t i = 0; i < batch; i++)

@@ -83,15 +83,18 @@ static void on_progress(void *p, size_t done, size_t total)
 }
 
 /* Runs the export into dest; on failure nothing appears under a final
- * name (temporary parts are removed). */
+ * name (temporary parts are removed). pdoc is the predictor.json that
+ * CreatePredictorBacktestExportJob read and found ACTIVE: an ACTIVE
+ * predictor's definition does not change, and DeletePredictor refuses while
+ * the job exists, so it is not read again here. */
 static int run_export(const hc_service *svc, const char *predictor,
-                      const char *dest, const char *file_prefix, hc_error *err)
+                      const json_t *pdoc, const char *dest,
+                      const char *file_prefix, hc_error *err)
 {
     hc_predictor_def def;
     memset(&def, 0, sizeof def);
     hc_dataset *ds = NULL;
     hc_model_file *mf = NULL;
-    json_t *doc = NULL;
     hc_part_writer *fw = NULL, *aw = NULL;
     hc_buf header = HC_BUF_INIT, prefix = HC_BUF_INIT;
     char *pdir = hc_svc_predictor_dir(svc, predictor);
@@ -103,8 +106,7 @@ static int run_export(const hc_service *svc, const char *predictor,
         rc = hc_error_set(err, HC_ERR_NOMEM, "out of memory");
         goto done;
     }
-    if ((rc = hc_svc_load_predictor(svc, predictor, &doc, err)) ||
-        (rc = hc_predictor_def_from_stored(&def, doc, err)))
+    if ((rc = hc_predictor_def_from_stored(&def, pdoc, err)))
         goto done;
     path = hc_path2(pdir, "dataset.bin");
     if ((rc = hc_dataset_load_threads(&ds, path, svc->threads, err)))
@@ -168,7 +170,6 @@ done:
     hc_model_file_free(mf);
     hc_dataset_free(ds);
     hc_predictor_def_free(&def);
-    json_decref(doc);
     hc_buf_free(&header);
     hc_buf_free(&prefix);
     free(pdir);
@@ -182,6 +183,7 @@ done:
 typedef struct job_work {
     hc_service *svc;
     char predictor[HC_RESOURCE_NAME_MAX];
+    json_t *pdoc; /* predictor.json, read and checked ACTIVE at creation */
     char *path;   /* job.json */
     char *dest;
     char *prefix; /* <JobName>_<ExportTimestamp> */
@@ -203,7 +205,7 @@ static int do_job(void *p)
     if (rc == 0 && st && strcmp(st, "CREATE_STOPPING") == 0)
         rc = hc_error_set(&w->err, HC_ERR_STOPPED, "Stopped by StopResource.");
     else if (rc == 0)
-        rc = run_export(w->svc, w->predictor, w->dest, w->prefix, &w->err);
+        rc = run_export(w->svc, w->predictor, w->pdoc, w->dest, w->prefix, &w->err);
     if (rc == 0) {
         transition(w, "ACTIVE", NULL);
     } else {
@@ -222,7 +224,7 @@ int hc_op_create_export_job(hc_service *svc, const json_t *req, json_t **resp,
                                           "Format", NULL};
     const char *name = NULL, *predictor_arn = NULL, *format = "CSV";
     const char *s3path = NULL, *role = NULL, *kms = NULL;
-    json_t *dest_obj = NULL, *s3 = NULL, *tags = NULL, *pdoc = NULL;
+    json_t *dest_obj = NULL, *s3 = NULL, *tags = NULL;
     char *arn = NULL, *dir = NULL, *parent = NULL;
     job_work w;
     memset(&w, 0, sizeof w);
@@ -268,9 +270,9 @@ int hc_op_create_export_job(hc_service *svc, const json_t *req, json_t **resp,
     }
     if ((rc = hc_svc_parse_tags(req, &tags, err)) ||
         (rc = hc_svc_open_predictor(svc, predictor_arn, "predictorArn", w.predictor,
-                                    sizeof w.predictor, &pdoc, err)))
+                                    sizeof w.predictor, &w.pdoc, err)))
         goto done;
-    const char *pstatus = json_string_value(json_object_get(pdoc, "Status"));
+    const char *pstatus = json_string_value(json_object_get(w.pdoc, "Status"));
     if (!pstatus || strcmp(pstatus, "ACTIVE") != 0) {
         rc = hc_error_set(err, HC_ERR_IN_USE,
                           "The predictor %s is in status %s; it must be ACTIVE",
@@ -361,7 +363,7 @@ int hc_op_create_export_job(hc_service *svc, const json_t *req, json_t **resp,
 done:
     hc_ws_unlock(lock_fd);
     json_decref(tags);
-    json_decref(pdoc);
+    json_decref(w.pdoc);
     json_decref(w.doc);
     free(w.path);
     free(w.dest);

@@ -36,9 +36,8 @@ static json_t *candidate_arns(void)
     return models;
 }
 
-static json_t *describe_doc(const hc_service *svc, const json_t *req,
-                            const hc_predictor_def *def, const char *arn,
-                            json_t *tags, int64_t now)
+static json_t *describe_doc(const json_t *req, const hc_predictor_def *def,
+                            const char *arn, json_t *tags, int64_t now)
 {
     json_t *d = json_object();
     json_object_set_new(d, "PredictorArn", json_string(arn));
@@ -87,13 +86,12 @@ static json_t *describe_doc(const hc_service *svc, const json_t *req,
     json_object_set_new(d, "TargetTimeSeries", tts);
     json_object_set_new(d, "IsAutoPredictor",
                         def->auto_predictor ? json_true() : json_false());
-    json_object_set_new(d, "Status", json_string("CREATE_IN_PROGRESS"));
+    json_object_set_new(d, "Status", json_string("CREATE_PENDING"));
     json_object_set_new(d, "CreationTime", ju_time(now));
     json_object_set_new(d, "LastModificationTime", ju_time(now));
     json_object_set_new(d, "_Request", stored_request(req, def));
     json_object_set_new(d, "_Tags", tags);
     hc_svc_set_worker(d, (long)getpid());
-    (void)svc;
     return d;
 }
 
@@ -313,9 +311,8 @@ static int create_predictor(hc_service *svc, const json_t *req, int automl,
                                 strerror(errno));
         goto done;
     }
-    w.doc = describe_doc(svc, req, &def, arn, tags, now);
+    w.doc = describe_doc(req, &def, arn, tags, now);
     tags = NULL;
-    json_object_set_new(w.doc, "Status", json_string("CREATE_PENDING"));
     rc = hc_ws_write_json(w.path, w.doc, err);
     hc_ws_unlock(lock_fd);
     lock_fd = -1;

@@ -261,6 +261,20 @@ static int collect(const char *dir, const char *file, char ***paths, size_t *n,
     return rc;
 }
 
+/* A listing gathered with collect(): sorted, or freed and emptied when
+ * gathering failed (rc). */
+static int finish_listing(int rc, char ***paths, size_t *n)
+{
+    if (rc) {
+        hc_free_paths(*paths, *n);
+        *paths = NULL;
+        *n = 0;
+    } else if (*n) {
+        qsort(*paths, *n, sizeof **paths, compare_strings);
+    }
+    return rc;
+}
+
 int hc_svc_list_job_docs(const hc_service *svc, const char *predictor,
                          char ***paths, size_t *n, hc_error *err)
 {
@@ -284,15 +298,7 @@ int hc_svc_list_job_docs(const hc_service *svc, const char *predictor,
     if (d)
         closedir(d);
     free(jobs);
-    if (rc) {
-        hc_free_paths(*paths, *n);
-        *paths = NULL;
-        *n = 0;
-        return rc;
-    }
-    if (*n)
-        qsort(*paths, *n, sizeof **paths, compare_strings);
-    return 0;
+    return finish_listing(rc, paths, n);
 }
 
 int hc_svc_list_predictor_docs(const hc_service *svc, char ***paths, size_t *n,
@@ -306,15 +312,7 @@ int hc_svc_list_predictor_docs(const hc_service *svc, char ***paths, size_t *n,
         return hc_error_set(err, HC_ERR_NOMEM, "out of memory");
     int rc = collect(dir, "predictor.json", paths, n, &cap, err);
     free(dir);
-    if (rc) {
-        hc_free_paths(*paths, *n);
-        *paths = NULL;
-        *n = 0;
-        return rc;
-    }
-    if (*n)
-        qsort(*paths, *n, sizeof **paths, compare_strings);
-    return 0;
+    return finish_listing(rc, paths, n);
 }
 
 static volatile sig_atomic_t stop_flag = 0;

@@ -243,29 +243,6 @@ char *hc_svc_predictor_dir(const hc_service *svc, const char *name)
     return hc_path3(svc->root, "predictors", name);
 }
 
-int hc_svc_load_predictor(const hc_service *svc, const char *name, json_t **doc,
-                          hc_error *err)
-{
-    char *dir = hc_svc_predictor_dir(svc, name);
-    char *path = dir ? hc_path2(dir, "predictor.json") : NULL;
-    int rc;
-    if (!path) {
-        rc = hc_error_set(err, HC_ERR_NOMEM, "out of memory");
-    } else {
-        rc = hc_ws_read_json(path, doc, err);
-        if (rc == HC_ERR_NOT_FOUND) {
-            char *arn = hc_svc_predictor_arn(svc, name);
-            rc = hc_error_set(err, HC_ERR_NOT_FOUND,
-                              "No resource found with the arn: %s",
-                              arn ? arn : name);
-            free(arn);
-        }
-    }
-    free(path);
-    free(dir);
-    return rc;
-}
-
 json_t *hc_svc_public_view(const json_t *doc)
 {
     json_t *out = json_object();

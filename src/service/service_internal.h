@@ -50,10 +50,6 @@ int hc_svc_open_predictor(const hc_service *svc, const char *arn,
 /* <root>/predictors/<name> and files inside it (malloc'd). */
 char *hc_svc_predictor_dir(const hc_service *svc, const char *name);
 
-/* Loads predictor.json of `name`; NotFound names the ARN. */
-int hc_svc_load_predictor(const hc_service *svc, const char *name,
-                          json_t **doc, hc_error *err);
-
 /* Strips internal members (names starting with '_') for responses. */
 json_t *hc_svc_public_view(const json_t *doc);
 

@@ -191,6 +191,18 @@ void violation_count(violations *v, size_t members, const char *field,
     va_end(ap);
 }
 
+void violation_length(violations *v, const char *value, const char *field,
+                      size_t min, size_t max)
+{
+    size_t len = utf8_length(value, NULL);
+    if (len > max)
+        violation(v, value, field,
+                  "Member must have length less than or equal to %zu", max);
+    if (len < min)
+        violation(v, value, field,
+                  "Member must have length greater than or equal to %zu", min);
+}
+
 int violations_finish(const violations *v, hc_error *err)
 {
     if (v->count == 0)

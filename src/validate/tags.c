@@ -49,13 +49,7 @@ static void check_member(violations *v, const char *text, const char *field,
         violation(v, NULL, field, "Member must not be null");
         return;
     }
-    size_t len = utf8_length(text, NULL);
-    if (len > max)
-        violation(v, text, field,
-                  "Member must have length less than or equal to %zu", max);
-    if (len < min)
-        violation(v, text, field,
-                  "Member must have length greater than or equal to %zu", min);
+    violation_length(v, text, field, min, max);
     if (!tag_text_matches(text))
         violation(v, text, field,
                   "Member must satisfy regular expression pattern: %s",

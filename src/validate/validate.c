@@ -32,19 +32,6 @@ static int is_arn_char(char c)
            c == '/' || c == ':';
 }
 
-/* Adds the length violations of a required string member. */
-static void check_length(violations *v, const char *value, const char *field,
-                         size_t min, size_t max)
-{
-    size_t len = utf8_length(value, NULL);
-    if (len > max)
-        violation(v, value, field,
-                  "Member must have length less than or equal to %zu", max);
-    if (len < min)
-        violation(v, value, field,
-                  "Member must have length greater than or equal to %zu", min);
-}
-
 static int name_matches(const char *s)
 {
     if (!is_alpha(s[0]))
@@ -86,7 +73,7 @@ int hc_validate_name(const char *value, const char *field, hc_error *err)
         violation(&v, NULL, field, "Member must not be null");
         return violations_finish(&v, err);
     }
-    check_length(&v, value, field, 1, HC_NAME_MAX);
+    violation_length(&v, value, field, 1, HC_NAME_MAX);
     if (!name_matches(value))
         violation(&v, value, field,
                   "Member must satisfy regular expression pattern: %s",
@@ -101,7 +88,7 @@ int hc_validate_arn(const char *value, const char *field, hc_error *err)
         violation(&v, NULL, field, "Member must not be null");
         return violations_finish(&v, err);
     }
-    check_length(&v, value, field, 1, HC_ARN_MAX);
+    violation_length(&v, value, field, 1, HC_ARN_MAX);
     if (!arn_matches(value))
         violation(&v, value, field,
                   "Member must satisfy regular expression pattern: %s",
@@ -222,7 +209,7 @@ int hc_validate_s3_path_field(const char *value, const char *field,
         violation(&v, NULL, field, "Member must not be null");
         return violations_finish(&v, err);
     }
-    check_length(&v, value, field, HC_S3_PATH_MIN, HC_S3_PATH_MAX);
+    violation_length(&v, value, field, HC_S3_PATH_MIN, HC_S3_PATH_MAX);
     if (strncmp(value, "file:", 5) == 0) {
         if (strncmp(value, "file:///", 8) != 0 || !dot_star_matches(value))
             violation(&v, value, field,

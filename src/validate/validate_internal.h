@@ -55,6 +55,10 @@ void violation_count(violations *v, size_t members, const char *field,
                      const char *rule_fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* Adds the length violations (in characters) of a non-NULL string member. */
+void violation_length(violations *v, const char *value, const char *field,
+                      size_t min, size_t max);
+
 /* 0 when nothing was added; else fills err and returns HC_ERR_INVALID_INPUT. */
 int violations_finish(const violations *v, hc_error *err);
 
