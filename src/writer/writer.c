@@ -102,6 +102,24 @@ static int fail(hc_part_writer *w, int rc)
     return rc;
 }
 
+/* Every byte that reaches a part's file, plain or gzip, goes through here:
+ * the disk writes the part while the export goes on, instead of all of it
+ * in the fsync at the end (which nothing overlaps). */
+static int write_file(hc_part_writer *w, const void *data, size_t len,
+                      hc_error *err)
+{
+    int rc = hc_fs_write_all(w->fd, w->cur_path, data, len, err);
+    if (rc != 0)
+        return rc;
+    w->file_bytes += len;
+    if (w->file_bytes - w->writeback_from >= WRITEBACK_STEP) {
+        hc_fs_start_writeback(w->fd, w->writeback_from,
+                              w->file_bytes - w->writeback_from);
+        w->writeback_from = w->file_bytes;
+    }
+    return 0;
+}
+
 /* Runs deflate over [data, data+len) (flush: Z_NO_FLUSH, or Z_FINISH to
  * end the member) and writes what it produces. */
 static int deflate_write(hc_part_writer *w, const char *data, size_t len,
@@ -126,7 +144,7 @@ static int deflate_write(hc_part_writer *w, const char *data, size_t len,
                                        "gzip compression failed");
             size_t out = WRITE_BUFFER_SIZE - zs->avail_out;
             if (out) {
-                int rc = hc_fs_write_all(w->fd, w->cur_path, w->zbuf, out, err);
+                int rc = write_file(w, w->zbuf, out, err);
                 if (rc != 0)
                     return rc;
             }
@@ -141,18 +159,7 @@ static int write_out(hc_part_writer *w, const char *data, size_t len,
 {
     if (w->compression == HC_COMPRESSION_GZIP)
         return deflate_write(w, data, len, Z_NO_FLUSH, err);
-    int rc = hc_fs_write_all(w->fd, w->cur_path, data, len, err);
-    if (rc != 0)
-        return rc;
-    /* The disk writes the part while the export goes on, instead of all
-     * of it in the fsync at the end (which nothing overlaps). */
-    w->file_bytes += len;
-    if (w->file_bytes - w->writeback_from >= WRITEBACK_STEP) {
-        hc_fs_start_writeback(w->fd, w->writeback_from,
-                              w->file_bytes - w->writeback_from);
-        w->writeback_from = w->file_bytes;
-    }
-    return 0;
+    return write_file(w, data, len, err);
 }
 
 static int flush_buffer(hc_part_writer *w, hc_error *err)
