@@ -14,6 +14,7 @@
  * never ignored: a misspelt switch would otherwise change nothing and
  * say nothing. */
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,6 +36,8 @@ typedef struct training_param {
     uint32_t option_when;        /* PK_SWITCH, PK_CHOICE */
     const char *words[2];        /* PK_CHOICE: default, other */
     unsigned long max;           /* PK_COUNT */
+    size_t field; /* PK_POSITIVE (a double), PK_COUNT (a uint32_t): its
+                     offset in hc_model_params */
 } training_param;
 
 /* NPTS: Amazon's hyperparameters (prediction_length is the
@@ -45,15 +48,17 @@ typedef struct training_param {
  * npts.c). */
 static const training_param params_table[] = {
     {HC_ALGO_ARIMA, "use_fourier_terms", PK_SWITCH, HC_FIT_ARIMA_NO_FOURIER,
-     {NULL, NULL}, 0},
-    {HC_ALGO_NPTS, "context_length", PK_COUNT, 0, {NULL, NULL}, 100000},
+     {NULL, NULL}, 0, 0},
+    {HC_ALGO_NPTS, "context_length", PK_COUNT, 0, {NULL, NULL}, 100000,
+     offsetof(hc_model_params, npts_context_length)},
     {HC_ALGO_NPTS, "kernel_type", PK_CHOICE, HC_FIT_NPTS_UNIFORM,
-     {"exponential", "uniform"}, 0},
-    {HC_ALGO_NPTS, "exp_kernel_weights", PK_POSITIVE, 0, {NULL, NULL}, 0},
+     {"exponential", "uniform"}, 0, 0},
+    {HC_ALGO_NPTS, "exp_kernel_weights", PK_POSITIVE, 0, {NULL, NULL}, 0,
+     offsetof(hc_model_params, npts_exp_kernel_weights)},
     {HC_ALGO_NPTS, "use_seasonal_model", PK_SWITCH, HC_FIT_NPTS_NO_SEASONAL,
-     {NULL, NULL}, 0},
+     {NULL, NULL}, 0, 0},
     {HC_ALGO_NPTS, "use_default_time_features", PK_SWITCH,
-     HC_FIT_NPTS_NO_SEASONAL, {NULL, NULL}, 0},
+     HC_FIT_NPTS_NO_SEASONAL, {NULL, NULL}, 0, 0},
 };
 #define NPARAMS (sizeof params_table / sizeof params_table[0])
 
@@ -113,7 +118,7 @@ static int read_value(const training_param *tp, const char *key,
             return hc_error_set(err, HC_ERR_INVALID_INPUT,
                                 "TrainingParameters.%s must be a positive "
                                 "number, got '%s'", key, text);
-        params->npts_exp_kernel_weights = v;
+        *(double *)((char *)params + tp->field) = v;
         return 0;
     }
     case PK_COUNT: {
@@ -124,7 +129,7 @@ static int read_value(const training_param *tp, const char *key,
             return hc_error_set(err, HC_ERR_INVALID_INPUT,
                                 "TrainingParameters.%s must be an integer "
                                 "from 1 to %lu, got '%s'", key, tp->max, text);
-        params->npts_context_length = (uint32_t)v;
+        *(uint32_t *)((char *)params + tp->field) = (uint32_t)v;
         return 0;
     }
     }
