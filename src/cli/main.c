@@ -254,7 +254,7 @@ static int fetch_all_pages(hc_service *svc, const hc_cli_verb *verb,
  * sched_yield for a while: perf showed ~6% of a 2-thread create-predictor's
  * samples there, a core taken from the workers. hindcast calls BLAS on one
  * thread anyway (it parallelises over items), so when the variable is unset
- * the CLI runs itself again with it set to 1 (about a millisecond), and
+ * the CLI runs itself again with it set to 1 (about 2.7 ms measured), and
  * carries on as it is if that fails. */
 static void reexec_without_blas_pool(char **argv)
 {
