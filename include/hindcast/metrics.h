@@ -73,6 +73,11 @@ void hc_pooled_init(hc_pooled_metrics *acc, const double *taus, size_t nq);
 void hc_pooled_add(hc_pooled_metrics *acc, const double *y, const double *mean,
                    const double *quant, size_t n,
                    const hc_window_metrics *item);
+/* hc_metrics_window (with acc's taus) and hc_pooled_add of its result in
+ * one pass over the window: the same numbers, the sums computed once. */
+void hc_metrics_window_pooled(hc_pooled_metrics *acc, const double *y,
+                              const double *mean, const double *quant, size_t n,
+                              double mase_scale, hc_window_metrics *out);
 /* wql[k] = wql_num/abs_y (numerator when abs_y is 0), avg_wql, RMSE,
  * WAPE = abs_err/abs_y (numerator when 0), MAPE/MASE means (NaN if none).
  * defined = 0 when no item was added. */

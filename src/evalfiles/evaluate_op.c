@@ -167,8 +167,8 @@ static void evaluate_group(eval_run *r, size_t a, size_t b, uint32_t key,
                                                          : s->length;
         scale = hc_mase_scale(r->p->ds->values + s->offset, train, r->season);
     }
-    hc_metrics_window(r->g.y, r->g.f, r->g.q, t->taus, nq, n, scale, out);
-    hc_pooled_add(&r->pooled[rank], r->g.y, r->g.f, r->g.q, n, out);
+    hc_metrics_window_pooled(&r->pooled[rank], r->g.y, r->g.f, r->g.q, n, scale,
+                             out);
 }
 
 static int evaluate_all(eval_run *r, hc_error *err)

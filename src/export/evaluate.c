@@ -279,9 +279,8 @@ static int evaluate_item(void *p, size_t index, int worker)
         if (rc)
             return rc;
         const double *y = ds->values + s->offset + train_len[k];
-        hc_metrics_window(y, sc->mean, sc->quant, def->quantiles, nq, h,
-                          scale_of[k], &res->win[k]);
-        hc_pooled_add(&res->pooled[k], y, sc->mean, sc->quant, h, &res->win[k]);
+        hc_metrics_window_pooled(&res->pooled[k], y, sc->mean, sc->quant, h,
+                                 scale_of[k], &res->win[k]);
 
         if (setup->want_rows &&
             hc_forecast_rows(&res->forecast_rows, &ctx->fmt, k, sc->key.data,

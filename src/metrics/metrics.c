@@ -422,21 +422,15 @@ void hc_pooled_init(hc_pooled_metrics *acc, const double *taus, size_t nq)
     acc->item_count = 0;
 }
 
-void hc_pooled_add(hc_pooled_metrics *acc, const double *y, const double *mean,
-                   const double *quant, size_t n,
-                   const hc_window_metrics *item)
+/* Adds an included item-window whose sums s are already known. */
+static void pooled_accumulate(hc_pooled_metrics *acc, const window_sums *s,
+                              size_t n, const hc_window_metrics *item)
 {
-    /* Excluded item-windows never reach the predictor-level numbers; make
-     * adding one harmless rather than a silent corruption. */
-    if (!acc || !item || !item->defined || n == 0)
-        return;
-    window_sums s;
-    window_metrics(y, mean, quant, acc->taus, acc->nq, n, (double)NAN, NULL, &s);
     for (size_t k = 0; k < acc->nq; k++)
-        acc->wql_num[k] += 2.0 * s.pin[k];
-    acc->abs_y += s.abs_y;
-    acc->sq_err += s.sq_err;
-    acc->abs_err += s.abs_err;
+        acc->wql_num[k] += 2.0 * s->pin[k];
+    acc->abs_y += s->abs_y;
+    acc->sq_err += s->sq_err;
+    acc->abs_err += s->abs_err;
     acc->npoints += n;
     if (!isnan(item->mape)) {
         acc->mape_sum += item->mape;
@@ -447,6 +441,32 @@ void hc_pooled_add(hc_pooled_metrics *acc, const double *y, const double *mean,
         acc->mase_count++;
     }
     acc->item_count++;
+}
+
+void hc_pooled_add(hc_pooled_metrics *acc, const double *y, const double *mean,
+                   const double *quant, size_t n,
+                   const hc_window_metrics *item)
+{
+    /* Excluded item-windows never reach the predictor-level numbers; make
+     * adding one harmless rather than a silent corruption. */
+    if (!acc || !item || !item->defined || n == 0)
+        return;
+    window_sums s;
+    window_metrics(y, mean, quant, acc->taus, acc->nq, n, (double)NAN, NULL, &s);
+    pooled_accumulate(acc, &s, n, item);
+}
+
+void hc_metrics_window_pooled(hc_pooled_metrics *acc, const double *y,
+                              const double *mean, const double *quant, size_t n,
+                              double mase_scale, hc_window_metrics *out)
+{
+    hc_window_metrics_undefined(out);
+    if (n == 0)
+        return;
+    out->defined = 1;
+    window_sums s;
+    window_metrics(y, mean, quant, acc->taus, acc->nq, n, mase_scale, out, &s);
+    pooled_accumulate(acc, &s, n, out);
 }
 
 void hc_pooled_result(const hc_pooled_metrics *acc, hc_window_metrics *out)
