@@ -248,6 +248,56 @@ START_TEST(pooled_two_items)
 }
 END_TEST
 
+/* Field by field, each double by its bits (NaN included); memcmp of the
+ * whole struct would compare its padding too. */
+static void assert_same_metrics(const hc_window_metrics *a,
+                                const hc_window_metrics *b)
+{
+    ck_assert_int_eq(a->defined, b->defined);
+    ck_assert(memcmp(a->wql, b->wql, sizeof a->wql) == 0);
+    ck_assert(memcmp(&a->avg_wql, &b->avg_wql, sizeof(double)) == 0);
+    ck_assert(memcmp(&a->rmse, &b->rmse, sizeof(double)) == 0);
+    ck_assert(memcmp(&a->wape, &b->wape, sizeof(double)) == 0);
+    ck_assert(memcmp(&a->mape, &b->mape, sizeof(double)) == 0);
+    ck_assert(memcmp(&a->mase, &b->mase, sizeof(double)) == 0);
+}
+
+/* The one-pass form gives the same item metrics and the same pool, bit for
+ * bit, as hc_metrics_window then hc_pooled_add (same two items as above,
+ * plus an empty window, which is excluded and adds nothing). */
+START_TEST(metrics_window_pooled_equals_two_calls)
+{
+    const double taus[] = {0.5};
+    const double ya[] = {2, 4}, fa[] = {3, 3}, qa[] = {1, 5};
+    const double yb[] = {0, 10}, fb[] = {2, 6}, qb[] = {0, 12};
+    hc_window_metrics ma, mb, oa, ob, oe, p1, p2;
+    hc_pooled_metrics two, one;
+    hc_pooled_init(&two, taus, 1);
+    hc_pooled_init(&one, taus, 1);
+    hc_metrics_window(ya, fa, qa, taus, 1, 2, 1.0, &ma);
+    hc_pooled_add(&two, ya, fa, qa, 2, &ma);
+    hc_metrics_window(yb, fb, qb, taus, 1, 2, (double)NAN, &mb);
+    hc_pooled_add(&two, yb, fb, qb, 2, &mb);
+    hc_metrics_window_pooled(&one, ya, fa, qa, 2, 1.0, &oa);
+    hc_metrics_window_pooled(&one, yb, fb, qb, 2, (double)NAN, &ob);
+    hc_metrics_window_pooled(&one, ya, fa, qa, 0, 1.0, &oe);
+    ck_assert_int_eq(oe.defined, 0);
+    assert_same_metrics(&ma, &oa);
+    assert_same_metrics(&mb, &ob);
+    ck_assert(memcmp(two.wql_num, one.wql_num, sizeof two.wql_num) == 0);
+    ck_assert(two.abs_y == one.abs_y && two.sq_err == one.sq_err &&
+              two.abs_err == one.abs_err && two.mape_sum == one.mape_sum &&
+              two.mase_sum == one.mase_sum);
+    ck_assert_uint_eq(two.npoints, one.npoints);
+    ck_assert_uint_eq(two.item_count, one.item_count);
+    ck_assert_uint_eq(two.mape_count, one.mape_count);
+    ck_assert_uint_eq(two.mase_count, one.mase_count);
+    hc_pooled_result(&two, &p1);
+    hc_pooled_result(&one, &p2);
+    assert_same_metrics(&p1, &p2);
+}
+END_TEST
+
 /* All actuals 0 across items: WAPE and wQL are their numerators.
  * y = [0, 0], f = [1, -1]: sum|e| = 2; q0.5 = [2, 0]: pinball 0.5*2 = 1 -> 2.
  * MAPE not defined for the item, so not defined pooled either. */
@@ -450,6 +500,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, pooled_empty);
     tcase_add_test(tc, kernel_matches_plain_loops_bit_for_bit);
     tcase_add_test(tc, mase_scales_of_prefixes);
+    tcase_add_test(tc, metrics_window_pooled_equals_two_calls);
     suite_add_tcase(s, tc);
     return s;
 }
