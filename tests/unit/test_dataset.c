@@ -20,20 +20,6 @@
 
 /* ---- helpers ------------------------------------------------------------- */
 
-static void mkdir_p(const char *dir)
-{
-    char buf[1024];
-    snprintf(buf, sizeof buf, "%s", dir);
-    for (char *p = buf + 1; *p; p++) {
-        if (*p == '/') {
-            *p = '\0';
-            mkdir(buf, 0777);
-            *p = '/';
-        }
-    }
-    mkdir(buf, 0777);
-}
-
 /* Paths this test process created, removed by the teardown. */
 static char created[64][1024];
 static int ncreated;
@@ -44,7 +30,7 @@ static const char *tmp_path(const char *name)
     const char *dir = getenv("HINDCAST_TEST_TMP");
     if (!dir || !*dir)
         dir = "/tmp";
-    mkdir_p(dir);
+    hc_check_mkdir_p(dir, 0777);
     ck_assert_int_lt(ncreated, 64);
     char *p = created[ncreated++];
     snprintf(p, 1024, "%s/dataset_%ld_%s", dir, (long)getpid(), name);

@@ -16,26 +16,12 @@
 
 /* ---- helpers ---------------------------------------------------------- */
 
-static void mkdir_p(const char *path)
-{
-    char tmp[1024];
-    snprintf(tmp, sizeof tmp, "%s", path);
-    for (char *p = tmp + 1; *p; p++) {
-        if (*p == '/') {
-            *p = '\0';
-            mkdir(tmp, 0777);
-            *p = '/';
-        }
-    }
-    mkdir(tmp, 0777);
-}
-
 static void fresh_dir(char *dir, size_t cap, const char *tag)
 {
     const char *base = getenv("HINDCAST_TEST_TMP");
     snprintf(dir, cap, "%s/demo-%ld-%s", base ? base : "/tmp", (long)getpid(),
              tag);
-    mkdir_p(dir);
+    hc_check_mkdir_p(dir, 0777);
 }
 
 static void remove_tree(const char *dir)

@@ -15,20 +15,6 @@
 #include "hc_check.h"
 #include "hindcast/calendar.h"
 
-static void mkdir_p(const char *path)
-{
-    char tmp[1024];
-    snprintf(tmp, sizeof tmp, "%s", path);
-    for (char *p = tmp + 1; *p; p++) {
-        if (*p == '/') {
-            *p = '\0';
-            mkdir(tmp, 0777);
-            *p = '/';
-        }
-    }
-    mkdir(tmp, 0777);
-}
-
 static char created[16][1024];
 static int ncreated;
 
@@ -38,7 +24,7 @@ static const char *write_file(const char *name, const char *text)
     const char *dir = getenv("HINDCAST_TEST_TMP");
     if (!dir || !*dir)
         dir = "/tmp";
-    mkdir_p(dir);
+    hc_check_mkdir_p(dir, 0777);
     ck_assert_int_lt(ncreated, 16);
     char *p = created[ncreated++];
     snprintf(p, 1024, "%s/evalfiles_%ld_%s", dir, (long)getpid(), name);
@@ -367,7 +353,7 @@ START_TEST(directories_and_missing_paths)
     const char *dir = getenv("HINDCAST_TEST_TMP");
     char d[1024], p[1100];
     snprintf(d, sizeof d, "%s/evalfiles_dir_%ld", dir && *dir ? dir : "/tmp", (long)getpid());
-    mkdir_p(d);
+    hc_check_mkdir_p(d, 0777);
     const char *names[] = {"x_part1.csv", "x_part0.csv", ".x_part2.csv.tmp", "notes.txt"};
     for (int i = 0; i < 4; i++) {
         snprintf(p, sizeof p, "%s/%s", d, names[i]);

@@ -312,26 +312,12 @@ END_TEST
 
 static char tmp_base[1024];
 
-static void mkdir_p(const char *path)
-{
-    char buf[1024];
-    snprintf(buf, sizeof buf, "%s", path);
-    for (char *q = buf + 1; *q; q++) {
-        if (*q == '/') {
-            *q = '\0';
-            mkdir(buf, 0755);
-            *q = '/';
-        }
-    }
-    ck_assert_msg(mkdir(buf, 0755) == 0 || errno == EEXIST, "mkdir %s", buf);
-}
-
 static void make_tmp(const char *tag)
 {
     const char *t = getenv("HINDCAST_TEST_TMP");
     snprintf(tmp_base, sizeof tmp_base, "%s/validate_%s_%ld",
              t && *t ? t : "/tmp", tag, (long)getpid());
-    mkdir_p(tmp_base);
+    hc_check_mkdir_p(tmp_base, 0755);
 }
 
 static void expect_dir(const char *path, const char *root, const char *want)
@@ -409,8 +395,8 @@ START_TEST(destination_symlinks)
     snprintf(root, sizeof root, "%s/root", tmp_base);
     snprintf(outside, sizeof outside, "%s/outside", tmp_base);
     snprintf(p, sizeof p, "%s/inside/deeper", root);
-    mkdir_p(p);
-    mkdir_p(outside);
+    hc_check_mkdir_p(p, 0755);
+    hc_check_mkdir_p(outside, 0755);
 
     snprintf(p, sizeof p, "%s/evil", root);
     unlink(p);

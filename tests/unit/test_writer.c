@@ -16,20 +16,6 @@
 
 /* ---- helpers ---------------------------------------------------------- */
 
-static void mkdir_p(const char *path)
-{
-    char tmp[1024];
-    snprintf(tmp, sizeof tmp, "%s", path);
-    for (char *p = tmp + 1; *p; p++) {
-        if (*p == '/') {
-            *p = '\0';
-            mkdir(tmp, 0777);
-            *p = '/';
-        }
-    }
-    mkdir(tmp, 0777);
-}
-
 /* A fresh, empty directory for one test. */
 static const char *fresh_dir(const char *tag)
 {
@@ -37,7 +23,7 @@ static const char *fresh_dir(const char *tag)
     const char *base = getenv("HINDCAST_TEST_TMP");
     snprintf(dir, sizeof dir, "%s/writer-%ld-%s", base ? base : "/tmp",
              (long)getpid(), tag);
-    mkdir_p(dir);
+    hc_check_mkdir_p(dir, 0777);
     return dir;
 }
 
