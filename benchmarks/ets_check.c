@@ -37,6 +37,8 @@ typedef struct series_set {
     size_t *len;
 } series_set;
 
+/* The whole decompressed file, NUL-terminated; NULL when it cannot be
+ * opened, read (a damaged .gz is not cut short silently) or held. */
 static char *read_gz(const char *path, size_t *len)
 {
     gzFile gz = gzopen(path, "rb");
@@ -45,16 +47,28 @@ static char *read_gz(const char *path, size_t *len)
     size_t cap = 1 << 20, n = 0;
     char *buf = malloc(cap + 1);
     for (;;) {
-        if (n == cap) {
+        if (buf && n == cap) {
             cap *= 2;
-            buf = realloc(buf, cap + 1);
+            char *grown = realloc(buf, cap + 1);
+            if (!grown)
+                free(buf);
+            buf = grown;
         }
+        if (!buf)
+            break;
         int r = gzread(gz, buf + n, (unsigned)(cap - n));
-        if (r <= 0)
+        if (r < 0) {
+            free(buf);
+            buf = NULL;
+            break;
+        }
+        if (r == 0)
             break;
         n += (size_t)r;
     }
     gzclose(gz);
+    if (!buf)
+        return NULL;
     buf[n] = 0;
     *len = n;
     return buf;
