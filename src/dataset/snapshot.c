@@ -2,20 +2,26 @@
  *
  * Layout, all integers little-endian, doubles as their IEEE-754 bits:
  *   0  "HCDATA01"            magic
- *   8  u32 version (1)
+ *   8  u32 version (2; version 1 files still load)
  *   12 u32 flags (0)
  *   16 u64 payload length P
  *   24 payload:
  *        u32 freq, u32 0, u64 ndims, u64 nseries, u64 nvalues, u64 nrows_read,
  *        i64 first_step, i64 end_step,
  *        ndims x string (dimension names),
- *        nseries x (i64 start, u64 length, u64 offset, string item_id,
- *                   ndims x string),
- *        nvalues x f64, nvalues x u8 filled
+ *        nseries x (i64 start, u64 length, u64 offset, u8 encoding, u8 scale,
+ *                   string item_id, ndims x string),
+ *        values region: each series' values in its encoding, key order,
+ *        flags region: u8 filled for each value of the series whose
+ *                      encoding has ENC_FLAGS, key order
  *   24+P u32 CRC-32 (zlib) of bytes [0, 24+P)
+ * encoding: bits 0-1 the width (0: f64 bits, 1/2/3: signed 8/16/32-bit
+ * integers m, value m / 10^scale), bit 2 ENC_FLAGS; see "value encodings".
+ * Version 1 had no encoding bytes: every series was f64 with flags.
  * A string is u32 length + bytes (no NUL). The file size must be exactly
  * 28 + P, which catches truncation before the CRC is even computed. */
 #include <errno.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,7 +38,7 @@
 #include "hindcast/parallel.h"
 
 #define SNAP_MAGIC "HCDATA01"
-#define SNAP_VERSION 1u
+#define SNAP_VERSION 2u
 #define SNAP_HEADER 24u
 #define IO_BUF (1u << 16)
 
@@ -106,35 +112,7 @@ static uint64_t str_size(const char *s)
     return 4 + (uint64_t)strlen(s);
 }
 
-/* ---- the bulk regions, in parallel chunks ----------------------------------
- *
- * The values and the filled flags are almost all of a snapshot. They move
- * in chunks of about CHUNK bytes at known file offsets (pwrite/pread), on
- * any number of threads, each chunk with its own CRC-32; the CRCs are then
- * joined in file order with crc32_combine, so the file and its checksum
- * are the same for any thread count. */
-#define CHUNK ((size_t)8 << 20)
-
-typedef struct bulk {
-    const hc_dataset *ds; /* save: the dataset, series in key order */
-    double *values;       /* load: the arrays being filled */
-    uint8_t *filled;
-    int fd;
-    uint64_t values_off;  /* file offset of the first value */
-    uint64_t filled_off;
-    size_t nvalues;
-    /* save: values chunk c covers series [vfirst[c], vfirst[c+1]), starting
-     * at value index vpos[c]; flag chunks likewise with ffirst/fpos. load:
-     * chunk c covers bytes [c*CHUNK, ...) of its region. Values chunks come
-     * first in the chunk numbering, then flag chunks. */
-    size_t *vfirst, *ffirst;
-    uint64_t *vpos, *fpos;
-    size_t nvchunks, nfchunks;
-    uLong *crc;           /* per chunk, values chunks first */
-    uint64_t *len;
-    int *status;          /* 0, or the errno of a failed I/O call */
-    unsigned char *bad;   /* load: the chunk holds a flag other than 0 or 1 */
-} bulk;
+/* ---- raw I/O -------------------------------------------------------------- */
 
 static int pwrite_all(int fd, const void *data, size_t n, uint64_t off)
 {
@@ -201,21 +179,246 @@ static void to_file_order(unsigned char *bytes, size_t nvalues)
     }
 }
 
-/* Save chunk c: the values (or flags) of its series, gathered in key order
- * into one buffer, written at their offset. */
+/* ---- value encodings ------------------------------------------------------
+ *
+ * Values read from CSV text are short decimals: 14.934 is the double
+ * nearest to 14934 / 10^3. Such a series is stored as the integers m with
+ * the series' scale k, in 1, 2 or 4 bytes, and loads back as m / 10^k:
+ * both operands are exact doubles, so IEEE division gives the nearest
+ * double to the decimal, which is the value the reader parsed. The plan
+ * below picks k only where that division gives back every value's bits, so
+ * the encoding is lossless; any other series (NaN, infinities, -0, values
+ * from mean fills, more than 9-10 significant digits) is stored as raw
+ * doubles. Smaller snapshots are written, synced and read back faster
+ * (a daily demo dataset shrinks from 9 to 4 bytes a value). */
+enum {
+    ENC_F64 = 0,
+    ENC_I8 = 1,
+    ENC_I16 = 2,
+    ENC_I32 = 3,
+    ENC_WIDTH_MASK = 3,
+    ENC_FLAGS = 4, /* the series has filled values: its flags are stored */
+};
+#define MAX_SCALE 15
+
+static const double pow10_table[MAX_SCALE + 1] = {
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+};
+
+typedef struct series_code {
+    uint8_t enc;
+    uint8_t scale;
+} series_code;
+
+static size_t enc_width(uint8_t enc)
+{
+    static const unsigned char width[4] = {8, 1, 2, 4};
+    return width[enc & ENC_WIDTH_MASK];
+}
+
+/* x == m / 10^k for the integer m nearest x * 10^k, |m| < 2^31. */
+static int decimal_fits(double x, int k)
+{
+    double t = x * pow10_table[k];
+    if (!(fabs(t) <= 2147483647.0))
+        return 0;
+    return nearbyint(t) / pow10_table[k] == x && !(x == 0.0 && signbit(x));
+}
+
+/* If x == m0 / 10^k0 then, for k > k0 with |m0 * 10^(k-k0)| < 2^31, also
+ * x == (m0 * 10^(k-k0)) / 10^k: the product x * 10^k lies within far less
+ * than 0.5 of that integer, and the division rounds the same real number.
+ * So one pass that raises k whenever a value needs it, then a range check
+ * of the smallest and largest value at the final k (m is monotone in x),
+ * proves every value round-trips. */
+static series_code plan_series(const double *v, const uint8_t *filled, size_t n)
+{
+    series_code c = {ENC_F64, 0};
+    int k = 0;
+    double lo = v[0], hi = v[0];
+    for (size_t i = 0; i < n; i++) {
+        double x = v[i];
+        while (!decimal_fits(x, k))
+            if (++k > MAX_SCALE) {
+                k = -1;
+                break;
+            }
+        if (k < 0)
+            break;
+        lo = x < lo ? x : lo;
+        hi = x > hi ? x : hi;
+    }
+    if (k >= 0) {
+        double mlo = nearbyint(lo * pow10_table[k]), mhi = nearbyint(hi * pow10_table[k]);
+        if (mlo >= -2147483647.0 && mhi <= 2147483647.0) {
+            c.scale = (uint8_t)k;
+            c.enc = mlo >= -128.0 && mhi <= 127.0       ? ENC_I8
+                    : mlo >= -32768.0 && mhi <= 32767.0 ? ENC_I16
+                                                        : ENC_I32;
+        }
+    }
+    if (filled)
+        for (size_t i = 0; i < n; i++)
+            if (filled[i]) {
+                c.enc |= ENC_FLAGS;
+                break;
+            }
+    return c;
+}
+
+/* n values in the series' encoding, little-endian, into out. */
+static void encode_values(const double *v, size_t n, series_code c, unsigned char *out)
+{
+    size_t w = enc_width(c.enc);
+    if (w == 8) {
+        memcpy(out, v, n * 8);
+        to_file_order(out, n);
+        return;
+    }
+    double p = pow10_table[c.scale];
+    for (size_t i = 0; i < n; i++) {
+        uint32_t m = (uint32_t)(int32_t)nearbyint(v[i] * p);
+        for (size_t b = 0; b < w; b++)
+            out[i * w + b] = (unsigned char)(m >> (8 * b));
+    }
+}
+
+static void decode_values(const unsigned char *in, size_t n, series_code c, double *v)
+{
+    size_t w = enc_width(c.enc);
+    if (w == 8) {
+        memcpy(v, in, n * 8);
+        to_file_order((unsigned char *)v, n);
+        return;
+    }
+    double p = pow10_table[c.scale];
+    for (size_t i = 0; i < n; i++) {
+        int32_t m;
+        if (w == 1) {
+            m = (int8_t)in[i];
+        } else if (w == 2) {
+            m = (int16_t)(uint16_t)(in[2 * i] | in[2 * i + 1] << 8);
+        } else {
+            const unsigned char *b = in + 4 * i;
+            m = (int32_t)((uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 |
+                          (uint32_t)b[3] << 24);
+        }
+        v[i] = (double)m / p;
+    }
+}
+
+/* ---- the bulk regions, in parallel chunks ----------------------------------
+ *
+ * The values and the filled flags are almost all of a snapshot. Each is a
+ * region of the file: the values of every series in key order, each in its
+ * encoding, then the flags of the series that have any (ENC_FLAGS). They
+ * move in chunks of whole series, about CHUNK bytes each, at known file
+ * offsets (pwrite/pread), on any number of threads, each chunk with its own
+ * CRC-32; the CRCs are then joined in file order with crc32_combine, so the
+ * file and its checksum are the same for any thread count. */
+#define CHUNK ((size_t)8 << 20)
+
+enum { REGION_VALUES = 0, REGION_FLAGS = 1 };
+
+typedef struct bulk {
+    const hc_dataset *ds; /* the dataset: saved from, or loaded into */
+    const series_code *code;
+    int fd;
+    uint64_t region_off[2];
+    /* chunk c of region r covers series [first[r][c], first[r][c+1]) and
+     * the region's bytes [pos[r][c], pos[r][c+1]); values chunks come first
+     * in the chunk numbering, then flag chunks. */
+    size_t *first[2];
+    uint64_t *pos[2];
+    size_t nchunks[2];
+    uLong *crc; /* per chunk */
+    uint64_t *len;
+    int *status;        /* 0, or the errno of a failed I/O call */
+    unsigned char *bad; /* load: the chunk holds a flag other than 0 or 1 */
+} bulk;
+
+static uint64_t region_bytes(const hc_series *s, series_code c, int region)
+{
+    if (region == REGION_VALUES)
+        return (uint64_t)s->length * enc_width(c.enc);
+    return (c.enc & ENC_FLAGS) ? s->length : 0;
+}
+
+/* Splits a region into chunks of whole series, about CHUNK bytes each.
+ * Returns the chunk count, or (size_t)-1 when out of memory. */
+static size_t split_region(bulk *b, int region)
+{
+    const hc_dataset *ds = b->ds;
+    size_t *first = malloc((ds->nseries + 2) * sizeof *first);
+    uint64_t *pos = malloc((ds->nseries + 2) * sizeof *pos);
+    b->first[region] = first;
+    b->pos[region] = pos;
+    if (!first || !pos)
+        return (size_t)-1;
+    size_t n = 0;
+    uint64_t acc = 0, at = 0;
+    first[0] = 0;
+    pos[0] = 0;
+    for (size_t i = 0; i < ds->nseries; i++) {
+        uint64_t k = region_bytes(&ds->series[i], b->code[i], region);
+        acc += k;
+        at += k;
+        if (acc >= CHUNK || (i + 1 == ds->nseries && acc > 0)) {
+            first[++n] = i + 1;
+            pos[n] = at;
+            acc = 0;
+        }
+    }
+    return n;
+}
+
+static void bulk_free(bulk *b)
+{
+    for (int r = 0; r < 2; r++) {
+        free(b->first[r]);
+        free(b->pos[r]);
+    }
+    free(b->crc);
+    free(b->len);
+    free(b->status);
+    free(b->bad);
+}
+
+/* Lays out both regions and the per-chunk arrays; 0, or -1 out of memory. */
+static int bulk_layout(bulk *b)
+{
+    for (int r = 0; r < 2; r++) {
+        b->nchunks[r] = split_region(b, r);
+        if (b->nchunks[r] == (size_t)-1)
+            return -1;
+    }
+    size_t n = b->nchunks[0] + b->nchunks[1] + 1;
+    b->crc = malloc(n * sizeof *b->crc);
+    b->len = malloc(n * sizeof *b->len);
+    b->status = calloc(n, sizeof *b->status);
+    b->bad = calloc(n, 1);
+    return b->crc && b->len && b->status && b->bad ? 0 : -1;
+}
+
+static void chunk_of(const bulk *b, size_t c, int *region, size_t *cc)
+{
+    *region = c < b->nchunks[0] ? REGION_VALUES : REGION_FLAGS;
+    *cc = *region == REGION_VALUES ? c : c - b->nchunks[0];
+}
+
+/* Save chunk c: its series encoded in key order into one buffer, written
+ * at its offset. */
 static int save_chunk(void *p, size_t c, int worker)
 {
     bulk *b = p;
     (void)worker;
-    int is_values = c < b->nvchunks;
-    size_t cc = is_values ? c : c - b->nvchunks;
-    const size_t *first = is_values ? b->vfirst : b->ffirst;
-    size_t s0 = first[cc], s1 = first[cc + 1];
-    size_t elem = is_values ? 8 : 1;
-    size_t n = 0;
-    for (size_t i = s0; i < s1; i++)
-        n += b->ds->series[i].length;
-    unsigned char *buf = malloc(n > 0 ? n * elem : 1);
+    int region;
+    size_t cc;
+    chunk_of(b, c, &region, &cc);
+    size_t s0 = b->first[region][cc], s1 = b->first[region][cc + 1];
+    uint64_t off = b->pos[region][cc];
+    size_t n = (size_t)(b->pos[region][cc + 1] - off);
+    unsigned char *buf = malloc(n > 0 ? n : 1);
     if (!buf) {
         b->status[c] = ENOMEM;
         return 1;
@@ -223,67 +426,88 @@ static int save_chunk(void *p, size_t c, int worker)
     size_t k = 0;
     for (size_t i = s0; i < s1; i++) {
         const hc_series *s = &b->ds->series[i];
-        if (is_values)
-            memcpy(buf + k, b->ds->values + s->offset, s->length * 8);
-        else
+        if (region == REGION_VALUES)
+            encode_values(b->ds->values + s->offset, s->length, b->code[i], buf + k);
+        else if (b->code[i].enc & ENC_FLAGS)
             memcpy(buf + k, b->ds->filled + s->offset, s->length);
-        k += s->length * elem;
+        k += (size_t)region_bytes(s, b->code[i], region);
     }
-    if (is_values)
-        to_file_order(buf, n);
-    uint64_t off = is_values ? b->values_off + b->vpos[cc] * 8 : b->filled_off + b->fpos[cc];
     b->crc[c] = crc_of(crc32(0L, Z_NULL, 0), buf, k);
     b->len[c] = k;
-    b->status[c] = pwrite_all(b->fd, buf, k, off);
+    b->status[c] = pwrite_all(b->fd, buf, k, b->region_off[region] + off);
     free(buf);
     return b->status[c] ? 1 : 0;
 }
 
-/* Load chunk c: bytes straight into the arrays, checked and summed. */
+/* Load chunk c: read, summed, then decoded into the dataset's arrays. */
 static int load_chunk(void *p, size_t c, int worker)
 {
     bulk *b = p;
     (void)worker;
-    int is_values = c < b->nvchunks;
-    size_t cc = is_values ? c : c - b->nvchunks;
-    uint64_t total = is_values ? (uint64_t)b->nvalues * 8 : b->nvalues;
-    uint64_t start = (uint64_t)cc * CHUNK;
-    size_t n = (size_t)(total - start < CHUNK ? total - start : CHUNK);
-    unsigned char *dst = is_values ? (unsigned char *)b->values + start : b->filled + start;
-    b->status[c] = pread_all(b->fd, dst, n, (is_values ? b->values_off : b->filled_off) + start);
-    if (b->status[c])
+    int region;
+    size_t cc;
+    chunk_of(b, c, &region, &cc);
+    size_t s0 = b->first[region][cc], s1 = b->first[region][cc + 1];
+    uint64_t off = b->pos[region][cc];
+    size_t n = (size_t)(b->pos[region][cc + 1] - off);
+    unsigned char *buf = malloc(n > 0 ? n : 1);
+    if (!buf) {
+        b->status[c] = ENOMEM;
         return 1;
-    b->crc[c] = crc_of(crc32(0L, Z_NULL, 0), dst, n);
+    }
+    b->status[c] = pread_all(b->fd, buf, n, b->region_off[region] + off);
+    if (b->status[c]) {
+        free(buf);
+        return 1;
+    }
+    b->crc[c] = crc_of(crc32(0L, Z_NULL, 0), buf, n);
     b->len[c] = n;
-    if (is_values) {
-        to_file_order(dst, n / 8); /* the same swap both ways */
-    } else {
-        for (size_t i = 0; i < n; i++)
-            if (dst[i] > 1)
-                b->bad[c] = 1;
+    size_t k = 0;
+    for (size_t i = s0; i < s1; i++) {
+        const hc_series *s = &b->ds->series[i];
+        size_t len = (size_t)region_bytes(s, b->code[i], region);
+        if (region == REGION_VALUES) {
+            decode_values(buf + k, s->length, b->code[i], b->ds->values + s->offset);
+        } else if (len) {
+            for (size_t j = 0; j < len; j++)
+                b->bad[c] |= buf[k + j] > 1;
+            memcpy(b->ds->filled + s->offset, buf + k, len);
+        }
+        k += len;
+    }
+    free(buf);
+    return 0;
+}
+
+/* Plans the encoding of series [g * PLAN_GROUP, ...): one task. */
+#define PLAN_GROUP 64
+typedef struct plan_work {
+    const hc_dataset *ds;
+    series_code *code;
+} plan_work;
+
+static int plan_group(void *p, size_t g, int worker)
+{
+    plan_work *w = p;
+    (void)worker;
+    size_t end = (g + 1) * PLAN_GROUP;
+    if (end > w->ds->nseries)
+        end = w->ds->nseries;
+    for (size_t i = g * PLAN_GROUP; i < end; i++) {
+        const hc_series *s = &w->ds->series[i];
+        w->code[i] = plan_series(w->ds->values + s->offset,
+                                 w->ds->filled ? w->ds->filled + s->offset : NULL, s->length);
     }
     return 0;
 }
 
-/* Splits the series into chunks of about CHUNK bytes (elem bytes a value):
- * first[] gets the boundaries, pos[] each chunk's first value index. */
-static size_t split_series(const hc_dataset *ds, size_t elem, size_t *first,
-                           uint64_t *pos)
+/* Plans every series' encoding on `threads` threads, then lays out. */
+static int bulk_layout_planned(bulk *b, plan_work *pw, int threads)
 {
-    size_t n = 0, acc = 0;
-    uint64_t at = 0;
-    first[0] = 0;
-    pos[0] = 0;
-    for (size_t i = 0; i < ds->nseries; i++) {
-        acc += ds->series[i].length * elem;
-        at += ds->series[i].length;
-        if (acc >= CHUNK || i + 1 == ds->nseries) {
-            first[++n] = i + 1;
-            pos[n] = at;
-            acc = 0;
-        }
-    }
-    return n;
+    size_t groups = (b->ds->nseries + PLAN_GROUP - 1) / PLAN_GROUP;
+    if (hc_parallel_for(groups, threads, plan_group, pw) != 0)
+        return -1;
+    return bulk_layout(b);
 }
 
 int hc_dataset_save(const hc_dataset *ds, const char *path, hc_error *err)
@@ -401,6 +625,9 @@ int hc_dataset_save_start(hc_dataset_saving **out, const hc_dataset *ds,
     char *tmp = NULL;
     wr *w = NULL;
     int rc = 0;
+    bulk b;
+    memset(&b, 0, sizeof b);
+    series_code *code = NULL;
     if (!ds || !path)
         return hc_error_set(err, HC_ERR_INVALID_INPUT, "dataset save: no dataset or path");
     size_t plen = strlen(path);
@@ -414,15 +641,27 @@ int hc_dataset_save_start(hc_dataset_saving **out, const hc_dataset *ds,
     memcpy(tmp, path, plen);
     memcpy(tmp + plen, ".tmp", 5);
 
+    /* Each series' encoding first: the table records it and the regions'
+     * sizes follow from it. */
+    b.ds = ds;
+    code = malloc((ds->nseries ? ds->nseries : 1) * sizeof *code);
+    b.code = code;
+    plan_work pw = {ds, code};
+    if (!code || bulk_layout_planned(&b, &pw, threads) != 0) {
+        rc = hc_error_set(err, HC_ERR_NOMEM, "out of memory saving %s", path);
+        goto done;
+    }
+    uint64_t bulk_bytes = b.pos[REGION_VALUES][b.nchunks[REGION_VALUES]] +
+                          b.pos[REGION_FLAGS][b.nchunks[REGION_FLAGS]];
     uint64_t payload = 8 + 6 * 8;
     for (size_t d = 0; d < ds->ndims; d++)
         payload += str_size(ds->dim_names[d]);
     for (size_t i = 0; i < ds->nseries; i++) {
-        payload += 24 + str_size(ds->series[i].item_id);
+        payload += 26 + str_size(ds->series[i].item_id);
         for (size_t d = 0; d < ds->ndims; d++)
             payload += str_size(ds->series[i].dims[d]);
     }
-    payload += (uint64_t)ds->nvalues * 9;
+    payload += bulk_bytes;
 
     w->f = fopen(tmp, "wb");
     if (!w->f) {
@@ -453,6 +692,8 @@ int hc_dataset_save_start(hc_dataset_saving **out, const hc_dataset *ds,
         wr_u64(w, (uint64_t)s->start);
         wr_u64(w, s->length);
         wr_u64(w, off);
+        unsigned char ec[2] = {code[i].enc, code[i].scale};
+        wr_bytes(w, ec, 2);
         wr_str(w, s->item_id);
         for (size_t d = 0; d < ds->ndims; d++)
             wr_str(w, s->dims[d]);
@@ -464,55 +705,30 @@ int hc_dataset_save_start(hc_dataset_saving **out, const hc_dataset *ds,
     if (!w->failed && fflush(w->f) != 0)
         w->failed = 1;
     if (!w->failed) {
-        uint64_t head = SNAP_HEADER + payload - (uint64_t)ds->nvalues * 9;
-        size_t maxchunks = 2 * (ds->nseries + 1);
-        bulk b;
-        memset(&b, 0, sizeof b);
-        b.ds = ds;
         b.fd = fileno(w->f);
-        b.values_off = head;
-        b.filled_off = head + (uint64_t)ds->nvalues * 8;
-        b.vfirst = malloc((ds->nseries + 2) * sizeof *b.vfirst);
-        b.ffirst = malloc((ds->nseries + 2) * sizeof *b.ffirst);
-        b.vpos = malloc((ds->nseries + 2) * sizeof *b.vpos);
-        b.fpos = malloc((ds->nseries + 2) * sizeof *b.fpos);
-        b.crc = malloc(maxchunks * sizeof *b.crc);
-        b.len = malloc(maxchunks * sizeof *b.len);
-        b.status = calloc(maxchunks ? maxchunks : 1, sizeof *b.status);
-        if (!b.vfirst || !b.ffirst || !b.vpos || !b.fpos || !b.crc || !b.len ||
-            !b.status) {
-            errno = ENOMEM;
+        b.region_off[REGION_VALUES] = SNAP_HEADER + payload - bulk_bytes;
+        b.region_off[REGION_FLAGS] =
+            b.region_off[REGION_VALUES] + b.pos[REGION_VALUES][b.nchunks[REGION_VALUES]];
+        size_t nchunks = b.nchunks[REGION_VALUES] + b.nchunks[REGION_FLAGS];
+        if (hc_parallel_for(nchunks, threads, save_chunk, &b) != 0) {
+            for (size_t c = 0; c < nchunks; c++)
+                if (b.status[c]) {
+                    errno = b.status[c];
+                    break;
+                }
             w->failed = 1;
         } else {
-            b.nvchunks = ds->nseries ? split_series(ds, 8, b.vfirst, b.vpos) : 0;
-            b.nfchunks = ds->nseries ? split_series(ds, 1, b.ffirst, b.fpos) : 0;
-            if (hc_parallel_for(b.nvchunks + b.nfchunks, threads, save_chunk, &b) != 0) {
-                for (size_t c = 0; c < b.nvchunks + b.nfchunks; c++)
-                    if (b.status[c]) {
-                        errno = b.status[c];
-                        break;
-                    }
+            for (size_t c = 0; c < nchunks; c++)
+                w->crc = crc32_combine(w->crc, b.crc[c], (z_off_t)b.len[c]);
+            unsigned char cb[4];
+            for (int i = 0; i < 4; i++)
+                cb[i] = (unsigned char)(w->crc >> (8 * i));
+            int e = pwrite_all(b.fd, cb, 4, SNAP_HEADER + payload);
+            if (e) {
+                errno = e;
                 w->failed = 1;
-            } else {
-                for (size_t c = 0; c < b.nvchunks + b.nfchunks; c++)
-                    w->crc = crc32_combine(w->crc, b.crc[c], (z_off_t)b.len[c]);
-                unsigned char cb[4];
-                for (int i = 0; i < 4; i++)
-                    cb[i] = (unsigned char)(w->crc >> (8 * i));
-                int e = pwrite_all(b.fd, cb, 4, b.filled_off + ds->nvalues);
-                if (e) {
-                    errno = e;
-                    w->failed = 1;
-                }
             }
         }
-        free(b.vfirst);
-        free(b.ffirst);
-        free(b.vpos);
-        free(b.fpos);
-        free(b.crc);
-        free(b.len);
-        free(b.status);
     }
     if (w->failed || fflush(w->f) != 0) {
         rc = hc_error_set(err, HC_ERR_IO, "cannot write %s: %s", tmp, strerror(errno));
@@ -543,6 +759,8 @@ int hc_dataset_save_start(hc_dataset_saving **out, const hc_dataset *ds,
 done:
     if (w && w->f)
         fclose(w->f);
+    bulk_free(&b);
+    free(code);
     free(w);
     free(tmp);
     return rc;
@@ -627,6 +845,7 @@ int hc_dataset_load_threads(hc_dataset **out, const char *path, int threads,
     char *pool = NULL;
     size_t poollen = 0, poolcap = 0;
     size_t *offs = NULL;
+    series_code *code = NULL;
     int rc = 0;
     const char *why = NULL;
     if (out)
@@ -657,9 +876,9 @@ int hc_dataset_load_threads(hc_dataset **out, const char *path, int threads,
         why = "header cut short";
         goto corrupt;
     }
-    if (version != SNAP_VERSION) {
+    if (version < 1 || version > SNAP_VERSION) {
         rc = hc_error_set(err, HC_ERR_INTERNAL,
-                          "%s: corrupt or truncated dataset snapshot: format version %u, this build reads %u",
+                          "%s: corrupt or truncated dataset snapshot: format version %u, this build reads 1 to %u",
                           path, version, SNAP_VERSION);
         goto done;
     }
@@ -679,8 +898,11 @@ int hc_dataset_load_threads(hc_dataset **out, const char *path, int threads,
         goto corrupt;
     }
     /* Counts must fit in the payload before anything is allocated. */
+    /* Version 1 stored every value as 8 bytes plus a flag byte; version 2
+     * at least one byte a value and a 2-byte encoding in each table entry. */
+    uint64_t min_value_bytes = version == 1 ? 9 : 1, min_entry = version == 1 ? 28 : 30;
     if (freq >= HC_FREQ_COUNT || pad != 0 || ndims > payload / 4 ||
-        nseries > payload / 28 || nvalues > payload / 9 ||
+        nseries > payload / min_entry || nvalues > payload / min_value_bytes ||
         (ndims && nseries > payload / 4 / ndims)) {
         why = "impossible counts";
         goto corrupt;
@@ -693,7 +915,8 @@ int hc_dataset_load_threads(hc_dataset **out, const char *path, int threads,
     ds->first_step = (int64_t)first;
     ds->end_step = (int64_t)end;
     size_t nstr = (size_t)(ndims + nseries * (1 + ndims));
-    if (!(offs = malloc((nstr ? nstr : 1) * sizeof *offs)))
+    if (!(offs = malloc((nstr ? nstr : 1) * sizeof *offs)) ||
+        !(code = malloc((nseries ? nseries : 1) * sizeof *code)))
         goto nomem;
     size_t k = 0;
     for (size_t d = 0; d < ndims; d++) {
@@ -718,6 +941,19 @@ int hc_dataset_load_threads(hc_dataset **out, const char *path, int threads,
         s->start = (int64_t)start;
         s->length = (size_t)length;
         s->offset = (size_t)offset;
+        /* Version 1: raw doubles and a flag for every value. */
+        code[i].enc = ENC_F64 | ENC_FLAGS;
+        code[i].scale = 0;
+        if (version >= 2) {
+            unsigned char ec[2];
+            if (rd_bytes(&r, ec, 2) || (ec[0] & ~(ENC_WIDTH_MASK | ENC_FLAGS)) ||
+                ec[1] > MAX_SCALE || ((ec[0] & ENC_WIDTH_MASK) == ENC_F64 && ec[1] != 0)) {
+                why = "bad series encoding";
+                goto corrupt;
+            }
+            code[i].enc = ec[0];
+            code[i].scale = ec[1];
+        }
         for (size_t d = 0; d <= ndims; d++) {
             int e = rd_str(&r, &pool, &poollen, &poolcap, &offs[k++]);
             if (e == -2)
@@ -732,30 +968,26 @@ int hc_dataset_load_threads(hc_dataset **out, const char *path, int threads,
         why = "series do not cover the values";
         goto corrupt;
     }
-    /* The bulk regions: straight from the file into the arrays, in
-     * parallel chunks (stdio has read ahead: offsets come from what the
-     * table consumed, not from the stream position). */
-    if (r.left != (uint64_t)nvalues * 9) {
-        why = "unexpected bytes at the end of the payload";
-        goto corrupt;
-    }
+    /* The bulk regions: read in parallel chunks of whole series and
+     * decoded into the arrays (stdio has read ahead: offsets come from what
+     * the table consumed, not from the stream position). */
     {
         bulk b;
         memset(&b, 0, sizeof b);
-        b.values = ds->values;
-        b.filled = ds->filled;
+        b.ds = ds;
+        b.code = code;
         b.fd = fileno(r.f);
-        b.nvalues = (size_t)nvalues;
-        b.values_off = SNAP_HEADER + payload - r.left;
-        b.filled_off = b.values_off + (uint64_t)nvalues * 8;
-        b.nvchunks = (size_t)((nvalues * 8 + CHUNK - 1) / CHUNK);
-        b.nfchunks = (size_t)((nvalues + CHUNK - 1) / CHUNK);
-        size_t nchunks = b.nvchunks + b.nfchunks;
-        b.crc = malloc((nchunks ? nchunks : 1) * sizeof *b.crc);
-        b.len = malloc((nchunks ? nchunks : 1) * sizeof *b.len);
-        b.status = calloc(nchunks ? nchunks : 1, sizeof *b.status);
-        b.bad = calloc(nchunks ? nchunks : 1, 1);
-        int failed = !b.crc || !b.len || !b.status || !b.bad;
+        int failed = bulk_layout(&b) != 0;
+        uint64_t values_bytes = failed ? 0 : b.pos[REGION_VALUES][b.nchunks[REGION_VALUES]];
+        uint64_t flags_bytes = failed ? 0 : b.pos[REGION_FLAGS][b.nchunks[REGION_FLAGS]];
+        if (!failed && r.left != values_bytes + flags_bytes) {
+            bulk_free(&b);
+            why = "unexpected bytes at the end of the payload";
+            goto corrupt;
+        }
+        b.region_off[REGION_VALUES] = SNAP_HEADER + payload - r.left;
+        b.region_off[REGION_FLAGS] = b.region_off[REGION_VALUES] + values_bytes;
+        size_t nchunks = b.nchunks[REGION_VALUES] + b.nchunks[REGION_FLAGS];
         if (!failed && hc_parallel_for(nchunks, threads, load_chunk, &b) != 0)
             failed = 2;
         uLong crc = r.crc;
@@ -767,11 +999,8 @@ int hc_dataset_load_threads(hc_dataset **out, const char *path, int threads,
                 io = b.status[c];
         for (size_t c = 0; !failed && c < nchunks; c++)
             bad_flag |= b.bad[c];
-        free(b.bad);
-        free(b.crc);
-        free(b.len);
-        free(b.status);
-        if (failed == 1)
+        bulk_free(&b);
+        if (failed == 1 || io == ENOMEM)
             goto nomem;
         if (failed) {
             if (io > 0) {
@@ -782,7 +1011,7 @@ int hc_dataset_load_threads(hc_dataset **out, const char *path, int threads,
             goto corrupt;
         }
         unsigned char cb[4];
-        int e = pread_all(b.fd, cb, 4, b.filled_off + nvalues);
+        int e = pread_all(b.fd, cb, 4, SNAP_HEADER + payload);
         uint32_t stored = (uint32_t)cb[0] | (uint32_t)cb[1] << 8 |
                           (uint32_t)cb[2] << 16 | (uint32_t)cb[3] << 24;
         if (e || stored != (uint32_t)crc) {
@@ -819,6 +1048,7 @@ done:
         fclose(r.f);
     free(pool);
     free(offs);
+    free(code);
     hc_dataset_free(ds);
     return rc;
 }

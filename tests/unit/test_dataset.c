@@ -1552,23 +1552,207 @@ static int same_file(const char *a, const char *b)
     return same;
 }
 
-START_TEST(snapshot_chunks_and_threads)
+/* The encodings keep every value's bits: short decimals become scaled
+ * integers, anything else (NaN, infinities, -0, subnormals, 17-digit
+ * values, ranges past 32 bits) stays raw. The file size shows which
+ * encoding each series got. */
+START_TEST(snapshot_encodings_keep_bits)
 {
-    const size_t len[3] = {700000, 5, 900000};
-    size_t total = len[0] + len[1] + len[2];
-    double *v = malloc(total * sizeof *v);
-    uint8_t *f = malloc(total);
+    static const double edge[][4] = {
+        {0.1, 0.2, 0.3, -0.7},              /* 8-bit, scale 1 */
+        {127, -128, 0, 5},                  /* 8-bit, scale 0 */
+        {128, -1, 0, 1},                    /* 16-bit */
+        {14.934, 3583.72, 0.001, -2},       /* 32-bit, scale 3 */
+        {1e-10, 2e-10, 0, 0},               /* 8-bit, scale 10 */
+        {-0.0, 1, 2, 3},                    /* raw: -0 */
+        {NAN, 1, 2, 3},                     /* raw */
+        {INFINITY, 1, 2, 3},                /* raw */
+        {5e-324, 1, 2, 3},                  /* raw: subnormal */
+        {0.1 + 0.2, 1, 2, 3},               /* raw: 17 significant digits */
+        {2e9, 0.5, 0, 0},                   /* raw: 2e10 past 32 bits */
+        {2147483647, -2147483647, 0, 0},    /* 32-bit, scale 0 */
+        {1e15, 0, 0, 0},                    /* raw: past 32 bits */
+    };
+    static const size_t width[] = {1, 1, 2, 4, 1, 8, 8, 8, 8, 8, 8, 4, 8};
+    enum { NE = sizeof edge / sizeof edge[0], NR = 20000 };
+    size_t len[NE + 1];
+    int64_t starts[NE + 1];
+    const char *ids[NE + 1];
+    char idbuf[NE + 1][8];
+    double *v = malloc((NE * 4 + NR) * sizeof *v);
     ck_assert_ptr_nonnull(v);
-    ck_assert_ptr_nonnull(f);
-    for (size_t i = 0; i < total; i++) {
-        v[i] = (double)i * 0.25 - 7.0;
-        f[i] = (uint8_t)(i % 7 == 0);
+    uint64_t bulk = 0;
+    for (size_t s = 0; s < NE; s++) {
+        snprintf(idbuf[s], sizeof idbuf[s], "e%02zu", s);
+        ids[s] = idbuf[s];
+        len[s] = 4;
+        starts[s] = 0;
+        memcpy(v + 4 * s, edge[s], sizeof edge[s]);
+        bulk += 4 * width[s];
     }
-    const char *ids[3] = {"b", "a", "c"};
-    const int64_t starts[3] = {10, 20, 30};
+    /* One series of random decimals below 2000 in magnitude with 0-6
+     * digits after the point, parsed from text as the reader does: 32-bit
+     * integers at scale 6. */
+    uint64_t st = 12345;
+    for (size_t i = 0; i < NR; i++) {
+        st = st * 6364136223846793005ull + 1442695040888963407ull;
+        int digits = (int)((st >> 33) % 7);
+        double p = 1;
+        for (int d = 0; d < digits; d++)
+            p *= 10;
+        long long range = 2000 * (long long)p;
+        long long m = (long long)((st >> 11) % (uint64_t)(2 * range)) - range;
+        char text[64];
+        snprintf(text, sizeof text, "%.*f", digits, (double)m / p);
+        v[NE * 4 + i] = strtod(text, NULL);
+    }
+    snprintf(idbuf[NE], sizeof idbuf[NE], "r");
+    ids[NE] = idbuf[NE];
+    len[NE] = NR;
+    starts[NE] = 0;
     hc_error err;
     hc_dataset *ds = NULL;
-    ck_assert_int_eq(hc_dataset_from_arrays(&ds, HC_FREQ_H, 0, NULL, 3, ids, NULL, starts,
+    ck_assert_int_eq(hc_dataset_from_arrays(&ds, HC_FREQ_D, 0, NULL, NE + 1, ids, NULL,
+                                            starts, len, v, NULL, &err),
+                     0);
+    const char *snap = tmp_path("enc.bin");
+    ck_assert_int_eq(hc_dataset_save_threads(ds, snap, 3, &err), 0);
+    hc_dataset *back = NULL;
+    ck_assert_msg(hc_dataset_load_threads(&back, snap, 2, &err) == 0, "%s", err.message);
+    assert_same(ds, back);
+    struct stat sb;
+    ck_assert_int_eq(stat(snap, &sb), 0);
+    bulk += (uint64_t)NR * 4;
+    uint64_t table = 8 + 6 * 8 + NE * (26 + 4 + 3) + (26 + 4 + 1);
+    ck_assert_uint_eq((uint64_t)sb.st_size, 24 + table + bulk + 4);
+    hc_dataset_free(back);
+    hc_dataset_free(ds);
+    free(v);
+}
+END_TEST
+
+/* A version-1 snapshot (raw doubles and a flag a value, no encoding
+ * bytes), written byte by byte here, still loads. */
+static void put_le(unsigned char **p, uint64_t x, int n)
+{
+    for (int i = 0; i < n; i++)
+        *(*p)++ = (unsigned char)(x >> (8 * i));
+}
+
+START_TEST(snapshot_version1_loads)
+{
+    unsigned char file[512], *p = file;
+    const double vals[3] = {1.5, NAN, -2.25};
+    const unsigned char flags[3] = {0, 1, 0};
+    memcpy(p, "HCDATA01", 8);
+    p += 8;
+    put_le(&p, 1, 4); /* version */
+    put_le(&p, 0, 4);
+    unsigned char *payload_len = p;
+    p += 8;
+    unsigned char *payload = p;
+    put_le(&p, HC_FREQ_D, 4);
+    put_le(&p, 0, 4);
+    put_le(&p, 1, 8);  /* ndims */
+    put_le(&p, 2, 8);  /* nseries */
+    put_le(&p, 3, 8);  /* nvalues */
+    put_le(&p, 4, 8);  /* nrows_read */
+    put_le(&p, 10, 8); /* first_step */
+    put_le(&p, 13, 8); /* end_step */
+    put_le(&p, 5, 4);
+    memcpy(p, "store", 5);
+    p += 5;
+    const char *items[2] = {"a", "b"}, *stores[2] = {"s1", "s2"};
+    const uint64_t start[2] = {10, 12}, length[2] = {2, 1}, offset[2] = {0, 2};
+    for (int i = 0; i < 2; i++) {
+        put_le(&p, start[i], 8);
+        put_le(&p, length[i], 8);
+        put_le(&p, offset[i], 8);
+        put_le(&p, 1, 4);
+        *p++ = (unsigned char)items[i][0];
+        put_le(&p, 2, 4);
+        memcpy(p, stores[i], 2);
+        p += 2;
+    }
+    for (int i = 0; i < 3; i++) {
+        uint64_t bits;
+        memcpy(&bits, &vals[i], 8);
+        put_le(&p, bits, 8);
+    }
+    memcpy(p, flags, 3);
+    p += 3;
+    unsigned char *q = payload_len;
+    put_le(&q, (uint64_t)(p - payload), 8);
+    uLong crc = crc32(crc32(0L, Z_NULL, 0), file, (uInt)(p - file));
+    put_le(&p, crc, 4);
+    const char *snap = tmp_path("v1.bin");
+    FILE *f = fopen(snap, "wb");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_uint_eq(fwrite(file, 1, (size_t)(p - file), f), (size_t)(p - file));
+    fclose(f);
+
+    hc_error err;
+    hc_dataset *ds = NULL;
+    ck_assert_msg(hc_dataset_load_threads(&ds, snap, 2, &err) == 0, "%s", err.message);
+    ck_assert_uint_eq(ds->nseries, 2);
+    ck_assert_str_eq(ds->dim_names[0], "store");
+    ck_assert_str_eq(ds->series[1].item_id, "b");
+    ck_assert_str_eq(ds->series[1].dims[0], "s2");
+    ck_assert_int_eq(ds->series[1].start, 12);
+    ck_assert(ds->values[0] == 1.5 && isnan(ds->values[1]) && ds->values[2] == -2.25);
+    ck_assert(ds->filled[0] == 0 && ds->filled[1] == 1 && ds->filled[2] == 0);
+    ck_assert_uint_eq(ds->nrows_read, 4);
+    /* Saved again, it is version 2 and loads to the same dataset. */
+    const char *again = tmp_path("v1again.bin");
+    ck_assert_int_eq(hc_dataset_save(ds, again, &err), 0);
+    f = fopen(again, "rb");
+    ck_assert_ptr_nonnull(f);
+    unsigned char head[12];
+    ck_assert_uint_eq(fread(head, 1, 12, f), 12);
+    fclose(f);
+    ck_assert_int_eq(head[8], 2);
+    hc_dataset *back = NULL;
+    ck_assert_msg(hc_dataset_load(&back, again, &err) == 0, "%s", err.message);
+    assert_same(ds, back);
+    hc_dataset_free(back);
+    hc_dataset_free(ds);
+}
+END_TEST
+
+START_TEST(snapshot_chunks_and_threads)
+{
+    /* 40 series of 60,000 values in all four encodings, flags on every
+     * third series: 12 MB of values regions, so several chunks. */
+    enum { NS = 40, LEN = 60000 };
+    size_t len[NS];
+    int64_t starts[NS];
+    const char *ids[NS];
+    char idbuf[NS][8];
+    size_t total = (size_t)NS * LEN;
+    double *v = malloc(total * sizeof *v);
+    uint8_t *f = calloc(total, 1);
+    ck_assert_ptr_nonnull(v);
+    ck_assert_ptr_nonnull(f);
+    for (size_t s = 0; s < NS; s++) {
+        snprintf(idbuf[s], sizeof idbuf[s], "s%02zu", (NS - 1 - s));
+        ids[s] = idbuf[s];
+        len[s] = LEN;
+        starts[s] = (int64_t)s;
+        for (size_t i = 0; i < LEN; i++) {
+            double *x = &v[s * LEN + i];
+            switch (s % 4) {
+            case 0: *x = (double)i / 3.0 - 7.0; break;        /* raw doubles */
+            case 1: *x = (double)(i % 200) - 100.0; break;    /* 8-bit */
+            case 2: *x = (double)(i % 6000) / 10.0; break;    /* 16-bit, scale 1 */
+            default: *x = (double)i * 0.125 - 3000.0; break;  /* 32-bit, scale 3 */
+            }
+            if (s % 3 == 0)
+                f[s * LEN + i] = (uint8_t)(i % 7 == 0);
+        }
+    }
+    hc_error err;
+    hc_dataset *ds = NULL;
+    ck_assert_int_eq(hc_dataset_from_arrays(&ds, HC_FREQ_H, 0, NULL, NS, ids, NULL, starts,
                                             len, v, f, &err),
                      0);
     const char *one = tmp_path("chunks1.bin"), *four = tmp_path("chunks4.bin");
@@ -1583,13 +1767,20 @@ START_TEST(snapshot_chunks_and_threads)
     hc_dataset_free(a);
     hc_dataset_free(b);
 
-    /* series b (key order: a, b, c) holds values 0 .. 699999 (file offset
-     * of its value 600000 is after the first 8 MiB chunk of values). */
+    /* The values regions: 10 series of 8 bytes, 1, 2 and 4 bytes a value,
+     * and 14 series' flags (s % 3 == 0), after a 26-byte table entry each. */
+    struct stat st;
+    ck_assert_int_eq(stat(four, &st), 0);
+    uint64_t bulk_bytes = 10ull * LEN * (8 + 1 + 2 + 4) + 14ull * LEN;
+    uint64_t table = 8 + 6 * 8 + NS * (26 + 4 + 3);
+    ck_assert_uint_eq((uint64_t)st.st_size, 24 + table + bulk_bytes + 4);
+
+    /* A byte flipped in the middle of the values is caught. */
     FILE *fp = fopen(four, "r+b");
     ck_assert_ptr_nonnull(fp);
-    fseek(fp, -(long)(total * 9 + 4 - (5 + 600000) * 8), SEEK_END);
+    fseek(fp, (long)(st.st_size / 2), SEEK_SET);
     int c = fgetc(fp);
-    fseek(fp, -1, SEEK_CUR);
+    fseek(fp, (long)(st.st_size / 2), SEEK_SET);
     fputc(c ^ 0x01, fp);
     fclose(fp);
     a = (hc_dataset *)0x1;
@@ -1649,6 +1840,8 @@ static Suite *make_suite(void)
     tcase_add_test(tc, threads_and_block_boundaries);
     tcase_add_test(tc, fast_paths_agree_with_general_parsers);
     tcase_add_test(tc, snapshot_chunks_and_threads);
+    tcase_add_test(tc, snapshot_encodings_keep_bits);
+    tcase_add_test(tc, snapshot_version1_loads);
     tcase_add_test(tc, records_quotes_crlf_bom);
     tcase_add_test(tc, records_malformed_quotes);
     tcase_add_test(tc, records_stop_fail_and_open_errors);
