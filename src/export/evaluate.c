@@ -11,11 +11,12 @@
 #include "predictor/inorder.h"
 #include "service/json_util.h"
 
-/* Items are evaluated in batches: workers fill per-item buffers and hand
- * finished items to the sink in item order as soon as every earlier item
- * is done (see hc_inorder), so writing overlaps evaluating. The batch
- * bounds the memory held by formatted rows. */
-#define EVAL_BATCH 1024
+/* Workers fill per-item buffers and hand finished items to the sink in
+ * item order as soon as every earlier item is done (see hc_inorder), so
+ * writing overlaps evaluating. At most EVAL_WINDOW items are in flight, in
+ * a ring of buffers: that bounds the memory held by formatted rows, with no
+ * barrier where one worker would wait for the other's last items. */
+#define EVAL_WINDOW 1024
 
 typedef struct worker_scratch {
     double *mean;
@@ -26,8 +27,8 @@ typedef struct worker_scratch {
 typedef struct eval_ctx {
     const hc_eval_setup *setup;
     hc_eval_totals *totals;
-    size_t batch_begin;
-    hc_item_eval *items;
+    size_t window;
+    hc_item_eval *items; /* ring: item i in slot i % window */
     worker_scratch *scratch;
     hc_error *errors;
     int64_t window_start[HC_MAX_WINDOWS];
@@ -206,17 +207,21 @@ static void pooled_merge(hc_pooled_metrics *dst, const hc_pooled_metrics *src)
     dst->item_count += src->item_count;
 }
 
-/* Finished item `index` of the batch, in its turn (hc_inorder: in item
- * order, so the sums are the same for any thread count, and without the
- * lock while the sink writes): to the totals and the sink. */
+/* Finished item `index`, in its turn (hc_inorder: in item order, so the
+ * sums are the same for any thread count, and without the lock while the
+ * sink writes): to the totals, the sink and the progress report. */
 static int commit_item(void *p, size_t index, hc_error *err)
 {
     eval_ctx *ctx = p;
     const hc_eval_setup *setup = ctx->setup;
-    const hc_item_eval *it = &ctx->items[index];
+    const hc_item_eval *it = &ctx->items[index % ctx->window];
     for (int k = 0; k < setup->def->nwindows; k++)
         pooled_merge(&ctx->totals->window[k], &it->pooled[k]);
-    return setup->sink ? setup->sink(setup->sink_ctx, it, err) : 0;
+    int rc = setup->sink ? setup->sink(setup->sink_ctx, it, err) : 0;
+    size_t nseries = setup->ds->nseries;
+    if (rc == 0 && setup->progress && ((index + 1) % EVAL_WINDOW == 0 || index + 1 == nseries))
+        setup->progress(setup->progress_ctx, index + 1, nseries);
+    return rc;
 }
 
 static int evaluate_item(void *p, size_t index, int worker)
@@ -225,10 +230,12 @@ static int evaluate_item(void *p, size_t index, int worker)
     const hc_eval_setup *setup = ctx->setup;
     const hc_predictor_def *def = setup->def;
     const hc_dataset *ds = setup->ds;
-    size_t item = ctx->batch_begin + index;
+    size_t item = index;
     const hc_series *s = &ds->series[item];
-    hc_item_eval *res = &ctx->items[index];
+    hc_item_eval *res = &ctx->items[index % ctx->window];
     hc_error *err = &ctx->errors[worker];
+    if (hc_inorder_wait(&ctx->commits, index) != 0)
+        return 1; /* a commit failed; its worker holds the error */
     worker_scratch *sc = &ctx->scratch[worker];
     size_t h = def->horizon, nq = def->nquantiles;
     int season = hc_freq_season_length(def->freq);
@@ -335,8 +342,11 @@ int hc_evaluate(const hc_eval_setup *setup, hc_eval_totals *totals,
             if (def->type_taus[j] == def->quantiles[q])
                 type_quant[j] = (int)q;
     }
-    size_t batch = ds->nseries < EVAL_BATCH ? ds->nseries : EVAL_BATCH;
-    ctx.items = calloc(batch ? batch : 1, sizeof *ctx.items);
+    size_t window = ds->nseries < EVAL_WINDOW ? ds->nseries : EVAL_WINDOW;
+    if (window == 0)
+        window = 1;
+    ctx.window = window;
+    ctx.items = calloc(window, sizeof *ctx.items);
     ctx.scratch = calloc((size_t)threads, sizeof *ctx.scratch);
     ctx.errors = calloc((size_t)threads, sizeof *ctx.errors);
     if (!ctx.items || !ctx.scratch || !ctx.errors ||
@@ -345,7 +355,7 @@ int hc_evaluate(const hc_eval_setup *setup, hc_eval_totals *totals,
         rc = hc_error_set(err, HC_ERR_NOMEM, "out of memory");
         goto done;
     }
-    if ((rc = hc_inorder_init(&ctx.commits, batch, commit_item, &ctx, err)))
+    if ((rc = hc_inorder_init(&ctx.commits, window, commit_item, &ctx, err)))
         goto done;
     for (int t = 0; t < threads; t++) {
         ctx.scratch[t].mean = calloc(def->horizon, sizeof(double));
@@ -356,27 +366,20 @@ int hc_evaluate(const hc_eval_setup *setup, hc_eval_totals *totals,
             goto done;
         }
     }
-    for (size_t begin = 0; begin < ds->nseries; begin += batch) {
-        size_t n = ds->nseries - begin < batch ? ds->nseries - begin : batch;
-        ctx.batch_begin = begin;
-        hc_inorder_start(&ctx.commits, n);
-        rc = hc_parallel_for(n, threads, evaluate_item, &ctx);
-        if (rc) {
-            for (int t = 0; t < threads; t++)
-                if (ctx.errors[t].code) {
-                    *err = ctx.errors[t];
-                    break;
-                }
-            goto done;
-        }
-        if (setup->progress)
-            setup->progress(setup->progress_ctx, begin + n, ds->nseries);
+    hc_inorder_start(&ctx.commits, ds->nseries);
+    rc = hc_parallel_for(ds->nseries, threads, evaluate_item, &ctx);
+    if (rc) {
+        for (int t = 0; t < threads; t++)
+            if (ctx.errors[t].code) {
+                *err = ctx.errors[t];
+                break;
+            }
     }
 done:
     hc_inorder_free(&ctx.commits);
     hc_forecast_format_free(&ctx.fmt);
     if (ctx.items)
-        for (size_t i = 0; i < batch; i++) {
+        for (size_t i = 0; i < window; i++) {
             hc_buf_free(&ctx.items[i].forecast_rows);
             hc_buf_free(&ctx.items[i].accuracy_rows);
         }

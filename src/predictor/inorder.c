@@ -10,12 +10,16 @@ int hc_inorder_init(hc_inorder *q, size_t cap,
     memset(q, 0, sizeof *q);
     q->commit = commit;
     q->ctx = ctx;
-    q->done = calloc(cap ? cap : 1, 1);
+    q->cap = cap ? cap : 1;
+    q->done = calloc(q->cap, 1);
     if (!q->done)
         return hc_error_set(err, HC_ERR_NOMEM, "out of memory");
     if (pthread_mutex_init(&q->mu, NULL) != 0)
         return hc_error_set(err, HC_ERR_INTERNAL, "cannot create a mutex");
     q->mutex_ready = 1;
+    if (pthread_cond_init(&q->room, NULL) != 0)
+        return hc_error_set(err, HC_ERR_INTERNAL, "cannot create a condition variable");
+    q->cond_ready = 1;
     return 0;
 }
 
@@ -23,20 +27,31 @@ void hc_inorder_start(hc_inorder *q, size_t n)
 {
     q->n = n;
     q->next = 0;
-    memset(q->done, 0, n);
+    q->failed = 0;
+    memset(q->done, 0, q->cap);
+}
+
+int hc_inorder_wait(hc_inorder *q, size_t index)
+{
+    pthread_mutex_lock(&q->mu);
+    while (!q->failed && index >= q->next + q->cap)
+        pthread_cond_wait(&q->room, &q->mu);
+    int failed = q->failed;
+    pthread_mutex_unlock(&q->mu);
+    return failed ? -1 : 0;
 }
 
 int hc_inorder_done(hc_inorder *q, size_t index, hc_error *err)
 {
     int rc = 0;
     pthread_mutex_lock(&q->mu);
-    q->done[index] = 1;
+    q->done[index % q->cap] = 1;
     if (q->committing) {
         pthread_mutex_unlock(&q->mu);
         return 0;
     }
     q->committing = 1;
-    while (!q->failed && q->next < q->n && q->done[q->next]) {
+    while (!q->failed && q->next < q->n && q->done[q->next % q->cap]) {
         size_t i = q->next;
         pthread_mutex_unlock(&q->mu);
         rc = q->commit(q->ctx, i, err);
@@ -45,8 +60,12 @@ int hc_inorder_done(hc_inorder *q, size_t index, hc_error *err)
             q->failed = 1;
             break;
         }
+        q->done[i % q->cap] = 0;
         q->next++;
+        pthread_cond_broadcast(&q->room);
     }
+    if (q->failed)
+        pthread_cond_broadcast(&q->room);
     q->committing = 0;
     pthread_mutex_unlock(&q->mu);
     return rc;
@@ -54,9 +73,11 @@ int hc_inorder_done(hc_inorder *q, size_t index, hc_error *err)
 
 void hc_inorder_free(hc_inorder *q)
 {
+    if (q->cond_ready)
+        pthread_cond_destroy(&q->room);
     if (q->mutex_ready)
         pthread_mutex_destroy(&q->mu);
-    q->mutex_ready = 0;
+    q->cond_ready = q->mutex_ready = 0;
     free(q->done);
     q->done = NULL;
 }

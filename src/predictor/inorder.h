@@ -8,29 +8,41 @@
 
 #include "hindcast/error.h"
 
-/* Items [0, n) of a batch are finished in any order by any worker; each
- * goes to `commit` in index order, so what it accumulates is the same for
- * any thread count. One thread at a time commits, and without the lock held:
+/* Items [0, n) are finished in any order by any worker; each goes to
+ * `commit` in index order, so what it accumulates is the same for any
+ * thread count. One thread at a time commits, and without the lock held:
  * a worker that finishes an item while another thread is committing only
  * marks it done and goes on; the committing thread sees the mark when it
- * takes the lock again. After a failed commit nothing more is committed. */
+ * takes the lock again. After a failed commit nothing more is committed.
+ *
+ * At most `cap` items are in flight (started, not yet committed): a worker
+ * calls hc_inorder_wait before it starts item i, so per-item buffers can
+ * live in a ring of cap slots (slot i % cap), with no barrier between
+ * groups of items. Workers must take their items in increasing order
+ * (each worker's own sequence increasing, as hc_parallel_for's chunks
+ * are): then the oldest unfinished item always belongs to a worker that is
+ * not waiting, and the window always moves on. */
 typedef struct hc_inorder {
     int (*commit)(void *ctx, size_t index, hc_error *err);
     void *ctx;
     pthread_mutex_t mu;
-    int mutex_ready;
-    unsigned char *done; /* cap flags */
-    size_t n, next;
+    pthread_cond_t room; /* `next` moved on, or a commit failed */
+    int mutex_ready, cond_ready;
+    unsigned char *done; /* cap flags, item i at i % cap */
+    size_t cap, n, next;
     int committing; /* a thread is committing items */
     int failed;
 } hc_inorder;
 
-/* For batches of up to cap items. */
 int hc_inorder_init(hc_inorder *q, size_t cap,
                     int (*commit)(void *ctx, size_t index, hc_error *err),
                     void *ctx, hc_error *err);
-/* Starts a batch of n <= cap items, none done. */
+/* Starts a run of n items (any number), none done. */
 void hc_inorder_start(hc_inorder *q, size_t n);
+/* Blocks until item `index` fits in the window (index < next + cap).
+ * Returns 0, or -1 once a commit has failed (the committing worker holds
+ * that error). */
+int hc_inorder_wait(hc_inorder *q, size_t index);
 /* Item `index` is finished: commits it and every finished item after it
  * that its turn has come for. Returns the commit's error, else 0. */
 int hc_inorder_done(hc_inorder *q, size_t index, hc_error *err);

@@ -9,11 +9,12 @@
 #include "predictor/modelfile.h"
 #include "predictor/predictor.h"
 
-/* Items are fitted in batches so that the serialised fits held in memory
- * stay bounded whatever the dataset size. A fitted item goes to the model
- * file as soon as every earlier item has (by whichever worker completes
- * the run, see hc_inorder), so writing overlaps fitting. */
-#define TRAIN_BATCH 2048
+/* A fitted item goes to the model file as soon as every earlier item has
+ * (by whichever worker completes the run, see hc_inorder), so writing
+ * overlaps fitting. At most TRAIN_WINDOW items are in flight, in a ring of
+ * result buffers, so the serialised fits held in memory stay bounded
+ * whatever the dataset size, with no barrier between groups of items. */
+#define TRAIN_WINDOW 2048
 
 typedef struct item_fit {
     hc_buf entries;
@@ -25,20 +26,20 @@ typedef struct item_fit {
 typedef struct train_ctx {
     const hc_predictor_def *def;
     const hc_dataset *ds;
-    size_t batch_begin;
-    item_fit *results;
+    size_t window;
+    item_fit *results; /* ring: item i in slot i % window */
+    int (*cancelled)(void);
     hc_error *worker_errors; /* one per worker */
     hc_model_writer *writer;
     hc_train_summary *summary;
     hc_inorder commits;
 } train_ctx;
 
-/* Fitted item `index` of the batch, in its turn: to the model file and the
- * summary. */
+/* Fitted item `index`, in its turn: to the model file and the summary. */
 static int commit_item(void *p, size_t index, hc_error *err)
 {
     train_ctx *ctx = p;
-    const item_fit *r = &ctx->results[index];
+    const item_fit *r = &ctx->results[index % ctx->window];
     int rc = hc_model_writer_append(ctx->writer, r->entries.data, r->entries.len, err);
     if (rc == 0) {
         ctx->summary->fitted += r->fitted;
@@ -205,9 +206,13 @@ done:
 static int fit_item(void *p, size_t index, int worker)
 {
     train_ctx *ctx = p;
-    const hc_series *s = &ctx->ds->series[ctx->batch_begin + index];
-    item_fit *res = &ctx->results[index];
+    const hc_series *s = &ctx->ds->series[index];
+    item_fit *res = &ctx->results[index % ctx->window];
     hc_error *err = &ctx->worker_errors[worker];
+    if (ctx->cancelled && ctx->cancelled())
+        return hc_error_set(err, HC_ERR_STOPPED, "Stopped by StopResource.");
+    if (hc_inorder_wait(&ctx->commits, index) != 0)
+        return 1; /* a commit failed; its worker holds the error */
     item_fit_reset(res);
     int rc = ctx->def->automl
                  ? fit_best_model(ctx, s, res, err)
@@ -228,8 +233,10 @@ int hc_train(const hc_predictor_def *def, const hc_dataset *ds, int threads,
                                   err);
     if (rc)
         return rc;
-    size_t batch = ds->nseries < TRAIN_BATCH ? ds->nseries : TRAIN_BATCH;
-    item_fit *results = calloc(batch ? batch : 1, sizeof *results);
+    size_t window = ds->nseries < TRAIN_WINDOW ? ds->nseries : TRAIN_WINDOW;
+    if (window == 0)
+        window = 1;
+    item_fit *results = calloc(window, sizeof *results);
     hc_error *worker_errors = calloc((size_t)threads, sizeof *worker_errors);
     train_ctx ctx;
     memset(&ctx, 0, sizeof ctx);
@@ -240,28 +247,26 @@ int hc_train(const hc_predictor_def *def, const hc_dataset *ds, int threads,
     ctx.def = def;
     ctx.ds = ds;
     ctx.results = results;
+    ctx.window = window;
+    ctx.cancelled = cancelled;
     ctx.worker_errors = worker_errors;
     ctx.writer = writer;
     ctx.summary = summary;
-    if ((rc = hc_inorder_init(&ctx.commits, batch, commit_item, &ctx, err)))
+    if ((rc = hc_inorder_init(&ctx.commits, window, commit_item, &ctx, err)))
         goto done;
-    for (size_t begin = 0; begin < ds->nseries; begin += batch) {
-        size_t n = ds->nseries - begin < batch ? ds->nseries - begin : batch;
-        if (cancelled && cancelled()) {
-            rc = hc_error_set(err, HC_ERR_STOPPED, "Stopped by StopResource.");
-            goto done;
-        }
-        ctx.batch_begin = begin;
-        hc_inorder_start(&ctx.commits, n);
-        rc = hc_parallel_for(n, threads, fit_item, &ctx);
-        if (rc) {
-            for (int t = 0; t < threads; t++)
-                if (worker_errors[t].code) {
-                    *err = worker_errors[t];
-                    break;
-                }
-            goto done;
-        }
+    if (cancelled && cancelled()) {
+        rc = hc_error_set(err, HC_ERR_STOPPED, "Stopped by StopResource.");
+        goto done;
+    }
+    hc_inorder_start(&ctx.commits, ds->nseries);
+    rc = hc_parallel_for(ds->nseries, threads, fit_item, &ctx);
+    if (rc) {
+        for (int t = 0; t < threads; t++)
+            if (worker_errors[t].code) {
+                *err = worker_errors[t];
+                break;
+            }
+        goto done;
     }
     rc = hc_model_writer_commit(writer, err);
     writer = NULL;
@@ -269,7 +274,7 @@ done:
     hc_inorder_free(&ctx.commits);
     hc_model_writer_abort(writer);
     if (results)
-        for (size_t i = 0; i < batch; i++)
+        for (size_t i = 0; i < window; i++)
             hc_buf_free(&results[i].entries);
     free(results);
     free(worker_errors);
