@@ -331,7 +331,7 @@ static void decode_values(const unsigned char *in, size_t n, series_code c, doub
  * offsets (pwrite/pread), on any number of threads, each chunk with its own
  * CRC-32; the CRCs are then joined in file order with crc32_combine, so the
  * file and its checksum are the same for any thread count. */
-#define CHUNK ((size_t)8 << 20)
+#define CHUNK ((size_t)1 << 20)
 
 enum { REGION_VALUES = 0, REGION_FLAGS = 1 };
 
