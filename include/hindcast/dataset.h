@@ -182,6 +182,24 @@ int hc_dataset_save_threads(const hc_dataset *ds, const char *path, int threads,
 int hc_dataset_load_threads(hc_dataset **out, const char *path, int threads,
                             hc_error *err);
 
+/* Opens a snapshot without decoding it: the file is mapped read-only and
+ * checked as a load checks it (size, CRC-32 in parallel chunks, flags),
+ * and each series' values stay in their stored encoding until asked for.
+ * values and filled are then NULL: read a series through
+ * hc_dataset_series_values / hc_dataset_series_filled. An export needs
+ * each series once, so decoding it into a small per-worker buffer right
+ * before use costs less than decoding the whole dataset into memory first
+ * (no page faults for the full arrays, nothing to free at the end). */
+int hc_dataset_open(hc_dataset **out, const char *path, int threads, hc_error *err);
+
+/* Series i's values / filled flags (length series[i].length). For a dataset
+ * read or loaded, pointers into its arrays; for an opened one, decoded into
+ * scratch (at least hc_dataset_longest_series elements), or for flags
+ * possibly a pointer into the mapping. */
+const double *hc_dataset_series_values(const hc_dataset *ds, size_t i, double *scratch);
+const uint8_t *hc_dataset_series_filled(const hc_dataset *ds, size_t i, uint8_t *scratch);
+size_t hc_dataset_longest_series(const hc_dataset *ds);
+
 /* hc_dataset_save_threads in two steps, so that the wait for the disk
  * overlaps other work: start writes path + ".tmp" and begins its fsync on a
  * background thread; finish waits for it, renames and fsyncs the

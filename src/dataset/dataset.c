@@ -140,6 +140,7 @@ void hc_dataset_free(hc_dataset *ds)
         return;
     ds_internal *in = ds->internal;
     if (in) {
+        ds_release_mapping(in);
         free(in->pool);
         free(in->dimptrs);
         free(in);
@@ -156,8 +157,8 @@ size_t hc_dataset_memory(const hc_dataset *ds)
     if (!ds)
         return 0;
     const ds_internal *in = ds->internal;
-    size_t n = sizeof *ds + ds->nvalues * (sizeof *ds->values + 1) +
-               ds->nseries * sizeof *ds->series + ds->ndims * sizeof(char *);
+    size_t n = sizeof *ds + ds->nseries * sizeof *ds->series + ds->ndims * sizeof(char *);
+    n += in && in->map ? in->map_len : ds->nvalues * (sizeof *ds->values + 1);
     if (in)
         n += sizeof *in + in->pool_size +
              ds->nseries * ds->ndims * sizeof *in->dimptrs;

@@ -11,11 +11,21 @@
  * arrays (series, values, filled), the dimension pointer table, the name
  * table, and one string pool of NUL-terminated strings (item ids, dimension
  * values, dimension names). */
+typedef struct ds_encoded ds_encoded;
+
 typedef struct ds_internal {
     char *pool;
     size_t pool_size;
     const char **dimptrs; /* nseries * ndims, pointers into pool */
+    /* hc_dataset_open: the snapshot's mapping and where each series'
+     * encoded values and flags are in it (values and filled are NULL). */
+    const unsigned char *map;
+    size_t map_len;
+    ds_encoded *encoded; /* nseries entries */
 } ds_internal;
+
+/* Unmaps and frees what hc_dataset_open attached (snapshot.c). */
+void ds_release_mapping(ds_internal *in);
 
 /* Allocates a dataset with zeroed arrays of the given sizes and no pool
  * yet; series[i].dims already points at row i of the dimension table.

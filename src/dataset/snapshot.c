@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <fcntl.h>
 #include <unistd.h>
@@ -350,7 +351,15 @@ typedef struct bulk {
     uint64_t *len;
     int *status;        /* 0, or the errno of a failed I/O call */
     unsigned char *bad; /* load: the chunk holds a flag other than 0 or 1 */
+    const unsigned char *map; /* open: the mapped file */
 } bulk;
+
+/* Where an opened snapshot keeps a series (see ds_internal). */
+struct ds_encoded {
+    uint64_t values_off;
+    uint64_t flags_off; /* UINT64_MAX: no flags stored, none filled */
+    series_code code;
+};
 
 static uint64_t region_bytes(const hc_series *s, series_code c, int region)
 {
@@ -491,6 +500,29 @@ static int load_chunk(void *p, size_t c, int worker)
         k += len;
     }
     free(buf);
+    return 0;
+}
+
+/* Open chunk c: the mapped bytes summed and the flags checked, nothing
+ * decoded. */
+static int verify_chunk(void *p, size_t c, int worker)
+{
+    bulk *b = p;
+    (void)worker;
+    int region;
+    size_t cc;
+    chunk_of(b, c, &region, &cc);
+    uint64_t off = b->pos[region][cc];
+    size_t n = (size_t)(b->pos[region][cc + 1] - off);
+    const unsigned char *bytes = b->map + b->region_off[region] + off;
+    b->crc[c] = crc_of(crc32(0L, Z_NULL, 0), bytes, n);
+    b->len[c] = n;
+    if (region == REGION_FLAGS) {
+        unsigned char bad = 0;
+        for (size_t j = 0; j < n; j++)
+            bad |= bytes[j] > 1;
+        b->bad[c] = bad;
+    }
     return 0;
 }
 
@@ -852,10 +884,15 @@ int hc_dataset_load(hc_dataset **out, const char *path, hc_error *err)
     return hc_dataset_load_threads(out, path, 1, err);
 }
 
-int hc_dataset_load_threads(hc_dataset **out, const char *path, int threads,
-                            hc_error *err)
+/* Loads (mapped == 0: values decoded into the arrays) or opens (mapped:
+ * the file stays mapped, values decoded on demand) a snapshot. */
+static int load_snapshot(hc_dataset **out, const char *path, int threads, int mapped,
+                         hc_error *err)
 {
     rd r = {NULL, 0, 0, 0};
+    void *map = NULL;
+    size_t map_len = 0;
+    ds_encoded *encoded = NULL;
     hc_dataset *ds = NULL;
     char *pool = NULL;
     size_t poollen = 0, poolcap = 0;
@@ -923,9 +960,10 @@ int hc_dataset_load_threads(hc_dataset **out, const char *path, int threads,
         goto corrupt;
     }
     rc = ds_create(&ds, (hc_freq)freq, (size_t)ndims, (size_t)nseries,
-                   (size_t)nvalues, err);
+                   mapped ? 0 : (size_t)nvalues, err);
     if (rc)
         goto done;
+    ds->nvalues = (size_t)nvalues;
     ds->nrows_read = (size_t)nrows;
     ds->first_step = (int64_t)first;
     ds->end_step = (int64_t)end;
@@ -1003,7 +1041,20 @@ int hc_dataset_load_threads(hc_dataset **out, const char *path, int threads,
         b.region_off[REGION_VALUES] = SNAP_HEADER + payload - r.left;
         b.region_off[REGION_FLAGS] = b.region_off[REGION_VALUES] + values_bytes;
         size_t nchunks = b.nchunks[REGION_VALUES] + b.nchunks[REGION_FLAGS];
-        if (!failed && hc_parallel_for(nchunks, threads, load_chunk, &b) != 0)
+        if (!failed && mapped) {
+            map_len = (size_t)st.st_size;
+            map = mmap(NULL, map_len, PROT_READ, MAP_PRIVATE, b.fd, 0);
+            if (map == MAP_FAILED) {
+                map = NULL;
+                int e = errno;
+                bulk_free(&b);
+                rc = hc_error_set(err, HC_ERR_IO, "cannot map %s: %s", path, strerror(e));
+                goto done;
+            }
+            b.map = map;
+        }
+        if (!failed && hc_parallel_for(nchunks, threads, mapped ? verify_chunk : load_chunk,
+                                       &b) != 0)
             failed = 2;
         uLong crc = r.crc;
         for (size_t c = 0; !failed && c < nchunks; c++)
@@ -1037,6 +1088,20 @@ int hc_dataset_load_threads(hc_dataset **out, const char *path, int threads,
             why = "bad filled flag";
             goto corrupt;
         }
+        if (mapped) {
+            /* Where each series' bytes are: the regions hold the series in
+             * table order. */
+            if (!(encoded = malloc((nseries ? nseries : 1) * sizeof *encoded)))
+                goto nomem;
+            uint64_t at[2] = {b.region_off[REGION_VALUES], b.region_off[REGION_FLAGS]};
+            for (size_t i = 0; i < nseries; i++) {
+                encoded[i].code = code[i];
+                encoded[i].values_off = at[REGION_VALUES];
+                encoded[i].flags_off = (code[i].enc & ENC_FLAGS) ? at[REGION_FLAGS] : UINT64_MAX;
+                for (int reg = 0; reg < 2; reg++)
+                    at[reg] += region_bytes(&ds->series[i], code[i], reg);
+            }
+        }
     }
     /* Pointers into the pool only now: it moved while it grew. */
     ds_adopt_pool(ds, pool, poolcap);
@@ -1049,6 +1114,14 @@ int hc_dataset_load_threads(hc_dataset **out, const char *path, int threads,
             ((const char **)ds->series[i].dims)[d] = pool + offs[k++];
     }
     pool = NULL;
+    if (mapped) {
+        ds_internal *in = ds->internal;
+        in->map = map;
+        in->map_len = map_len;
+        in->encoded = encoded;
+        map = NULL;
+        encoded = NULL;
+    }
     *out = ds;
     ds = NULL;
     goto done;
@@ -1064,6 +1137,63 @@ done:
     free(pool);
     free(offs);
     free(code);
+    free(encoded);
+    if (map)
+        munmap(map, map_len);
     hc_dataset_free(ds);
     return rc;
+}
+
+int hc_dataset_load_threads(hc_dataset **out, const char *path, int threads,
+                            hc_error *err)
+{
+    return load_snapshot(out, path, threads, 0, err);
+}
+
+int hc_dataset_open(hc_dataset **out, const char *path, int threads, hc_error *err)
+{
+    return load_snapshot(out, path, threads, 1, err);
+}
+
+/* ---- series access ----------------------------------------------------- */
+
+void ds_release_mapping(ds_internal *in)
+{
+    if (in->map)
+        munmap((void *)in->map, in->map_len);
+    in->map = NULL;
+    free(in->encoded);
+    in->encoded = NULL;
+}
+
+const double *hc_dataset_series_values(const hc_dataset *ds, size_t i, double *scratch)
+{
+    const hc_series *s = &ds->series[i];
+    const ds_internal *in = ds->internal;
+    if (!in || !in->map)
+        return ds->values + s->offset;
+    const ds_encoded *e = &in->encoded[i];
+    decode_values(in->map + e->values_off, s->length, e->code, scratch);
+    return scratch;
+}
+
+const uint8_t *hc_dataset_series_filled(const hc_dataset *ds, size_t i, uint8_t *scratch)
+{
+    const hc_series *s = &ds->series[i];
+    const ds_internal *in = ds->internal;
+    if (!in || !in->map)
+        return ds->filled + s->offset;
+    const ds_encoded *e = &in->encoded[i];
+    if (e->flags_off != UINT64_MAX)
+        return in->map + e->flags_off;
+    memset(scratch, 0, s->length);
+    return scratch;
+}
+
+size_t hc_dataset_longest_series(const hc_dataset *ds)
+{
+    size_t n = 0;
+    for (size_t i = 0; ds && i < ds->nseries; i++)
+        n = ds->series[i].length > n ? ds->series[i].length : n;
+    return n;
 }

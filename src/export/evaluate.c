@@ -21,6 +21,8 @@
 typedef struct worker_scratch {
     double *mean;
     double *quant;
+    double *series;        /* the item's values, for an opened dataset */
+    uint8_t *series_filled;
     hc_buf key;
 } worker_scratch;
 
@@ -246,6 +248,11 @@ static int evaluate_item(void *p, size_t index, int worker)
     if (setup->want_rows && hc_forecast_key(&sc->key, s, ds->ndims) != 0)
         return hc_error_set(err, HC_ERR_NOMEM, "out of memory");
 
+    /* An opened dataset decodes the item here, once, into this worker's
+     * buffer: it is read right away, while still in cache. */
+    const double *values = hc_dataset_series_values(ds, item, sc->series);
+    const uint8_t *filled = hc_dataset_series_filled(ds, item, sc->series_filled);
+
     /* Which windows take part, and the MASE scales of their training
      * parts (nested prefixes of the series: one pass for all). */
     hc_window_state state[HC_MAX_WINDOWS];
@@ -255,7 +262,7 @@ static int evaluate_item(void *p, size_t index, int worker)
     size_t nscales = 0;
     for (int k = 0; k < def->nwindows; k++) {
         const hc_fit_view *fv = hc_model_file_get(setup->models, item, k);
-        state[k] = hc_window_state_of(def, ds, s, ctx->window_start[k], &train_len[k]);
+        state[k] = hc_window_state_of(def, s, filled, ctx->window_start[k], &train_len[k]);
         if (state[k] != fv->state)
             return hc_error_set(err, HC_ERR_INTERNAL,
                                 "model file disagrees with the dataset for "
@@ -266,7 +273,7 @@ static int evaluate_item(void *p, size_t index, int worker)
         }
     }
     double scales[HC_MAX_WINDOWS];
-    hc_mase_scales(ds->values + s->offset, season, scale_n, nscales, scales);
+    hc_mase_scales(values, season, scale_n, nscales, scales);
     for (size_t i = 0; i < nscales; i++)
         scale_of[scale_k[i]] = scales[i];
 
@@ -285,7 +292,7 @@ static int evaluate_item(void *p, size_t index, int worker)
         int rc = hc_model_forecast(&fit, &req, sc->mean, sc->quant, err);
         if (rc)
             return rc;
-        const double *y = ds->values + s->offset + train_len[k];
+        const double *y = values + train_len[k];
         hc_metrics_window_pooled(&res->pooled[k], y, sc->mean, sc->quant, h,
                                  scale_of[k], &res->win[k]);
 
@@ -342,6 +349,7 @@ int hc_evaluate(const hc_eval_setup *setup, hc_eval_totals *totals,
             if (def->type_taus[j] == def->quantiles[q])
                 type_quant[j] = (int)q;
     }
+    size_t longest = hc_dataset_longest_series(ds);
     size_t window = ds->nseries < EVAL_WINDOW ? ds->nseries : EVAL_WINDOW;
     if (window == 0)
         window = 1;
@@ -361,7 +369,10 @@ int hc_evaluate(const hc_eval_setup *setup, hc_eval_totals *totals,
         ctx.scratch[t].mean = calloc(def->horizon, sizeof(double));
         ctx.scratch[t].quant = calloc(def->horizon * (def->nquantiles + 1),
                                       sizeof(double));
-        if (!ctx.scratch[t].mean || !ctx.scratch[t].quant) {
+        ctx.scratch[t].series = malloc((longest ? longest : 1) * sizeof(double));
+        ctx.scratch[t].series_filled = malloc(longest ? longest : 1);
+        if (!ctx.scratch[t].mean || !ctx.scratch[t].quant || !ctx.scratch[t].series ||
+            !ctx.scratch[t].series_filled) {
             rc = hc_error_set(err, HC_ERR_NOMEM, "out of memory");
             goto done;
         }
@@ -387,6 +398,8 @@ done:
         for (int t = 0; t < threads; t++) {
             free(ctx.scratch[t].mean);
             free(ctx.scratch[t].quant);
+            free(ctx.scratch[t].series);
+            free(ctx.scratch[t].series_filled);
             hc_buf_free(&ctx.scratch[t].key);
         }
     free(ctx.items);

@@ -628,9 +628,9 @@ int64_t hc_window_start(const hc_predictor_def *def, const hc_dataset *ds, int k
     return ds->end_step - offset - (int64_t)k * offset + 1;
 }
 
-hc_window_state hc_window_state_of(const hc_predictor_def *def,
-                                   const hc_dataset *ds, const hc_series *s,
-                                   int64_t window_start, size_t *train_len)
+hc_window_state hc_window_state_of(const hc_predictor_def *def, const hc_series *s,
+                                   const uint8_t *filled, int64_t window_start,
+                                   size_t *train_len)
 {
     *train_len = 0;
     if (window_start <= s->start)
@@ -639,7 +639,6 @@ hc_window_state hc_window_state_of(const hc_predictor_def *def,
     if (window_end > s->start + (int64_t)s->length - 1)
         return HC_WIN_OUTSIDE;
     size_t first = (size_t)(window_start - s->start);
-    const uint8_t *filled = ds->filled + s->offset;
     for (size_t t = 0; t < def->horizon; t++)
         if (filled[first + t])
             return HC_WIN_FILLED;

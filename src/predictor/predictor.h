@@ -123,10 +123,11 @@ typedef enum hc_window_state {
 } hc_window_state;
 
 /* Decides whether item `s` takes part in window k; sets *train_len to the
- * number of training values (from the series start to the window start). */
-hc_window_state hc_window_state_of(const hc_predictor_def *def,
-                                   const hc_dataset *ds, const hc_series *s,
-                                   int64_t window_start, size_t *train_len);
+ * number of training values (from the series start to the window start).
+ * filled: the series' filled flags (hc_dataset_series_filled). */
+hc_window_state hc_window_state_of(const hc_predictor_def *def, const hc_series *s,
+                                   const uint8_t *filled, int64_t window_start,
+                                   size_t *train_len);
 
 /* Deterministic seed for (item, window). */
 uint64_t hc_fit_seed(const hc_series *s, size_t ndims, int k);

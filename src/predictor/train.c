@@ -96,7 +96,8 @@ static int fit_windows(const train_ctx *ctx, const hc_series *s,
     for (int k = 0; k < def->nwindows; k++) {
         size_t train_len = 0;
         int64_t ws = hc_window_start(def, ds, k);
-        hc_window_state state = hc_window_state_of(def, ds, s, ws, &train_len);
+        hc_window_state state =
+            hc_window_state_of(def, s, ds->filled + s->offset, ws, &train_len);
         if (state != HC_WIN_FITTED) {
             res->excluded++;
             if (hc_model_entry_append(&res->entries, state, NULL) != 0)

@@ -109,7 +109,7 @@ static int run_export(const hc_service *svc, const char *predictor,
     if ((rc = hc_predictor_def_from_stored(&def, pdoc, err)))
         goto done;
     path = hc_path2(pdir, "dataset.bin");
-    if ((rc = hc_dataset_load_threads(&ds, path, svc->threads, err)))
+    if ((rc = hc_dataset_open(&ds, path, svc->threads, err)))
         goto done;
     free(path);
     path = hc_path2(pdir, "model.bin");

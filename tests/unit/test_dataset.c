@@ -1552,6 +1552,39 @@ static int same_file(const char *a, const char *b)
     return same;
 }
 
+/* An opened snapshot gives, series by series, the loaded dataset's bits. */
+static void assert_opened_same(const hc_dataset *loaded, const char *path, int threads)
+{
+    hc_error err;
+    hc_dataset *o = NULL;
+    ck_assert_msg(hc_dataset_open(&o, path, threads, &err) == 0, "%s", err.message);
+    ck_assert_ptr_null(o->values);
+    ck_assert_ptr_null(o->filled);
+    ck_assert_uint_eq(o->nseries, loaded->nseries);
+    ck_assert_uint_eq(o->nvalues, loaded->nvalues);
+    ck_assert_int_eq(o->end_step, loaded->end_step);
+    size_t longest = hc_dataset_longest_series(o);
+    double *v = malloc((longest + 1) * sizeof *v);
+    uint8_t *f = malloc(longest + 1);
+    ck_assert_ptr_nonnull(v);
+    ck_assert_ptr_nonnull(f);
+    for (size_t i = 0; i < o->nseries; i++) {
+        const hc_series *a = &loaded->series[i], *b = &o->series[i];
+        ck_assert_str_eq(a->item_id, b->item_id);
+        ck_assert_uint_eq(a->length, b->length);
+        ck_assert_uint_le(b->length, longest);
+        const double *bv = hc_dataset_series_values(o, i, v);
+        const uint8_t *bf = hc_dataset_series_filled(o, i, f);
+        ck_assert_int_eq(memcmp(loaded->values + a->offset, bv, a->length * sizeof(double)), 0);
+        ck_assert_int_eq(memcmp(loaded->filled + a->offset, bf, a->length), 0);
+        /* a loaded dataset's accessors point into its arrays */
+        ck_assert_ptr_eq(hc_dataset_series_values(loaded, i, v), loaded->values + a->offset);
+    }
+    free(v);
+    free(f);
+    hc_dataset_free(o);
+}
+
 /* The encodings keep every value's bits: short decimals become scaled
  * integers, anything else (NaN, infinities, -0, subnormals, 17-digit
  * values, ranges past 32 bits) stays raw. The file size shows which
@@ -1620,6 +1653,7 @@ START_TEST(snapshot_encodings_keep_bits)
     hc_dataset *back = NULL;
     ck_assert_msg(hc_dataset_load_threads(&back, snap, 2, &err) == 0, "%s", err.message);
     assert_same(ds, back);
+    assert_opened_same(back, snap, 2);
     struct stat sb;
     ck_assert_int_eq(stat(snap, &sb), 0);
     bulk += (uint64_t)NR * 4;
@@ -1702,6 +1736,7 @@ START_TEST(snapshot_version1_loads)
     ck_assert(ds->values[0] == 1.5 && isnan(ds->values[1]) && ds->values[2] == -2.25);
     ck_assert(ds->filled[0] == 0 && ds->filled[1] == 1 && ds->filled[2] == 0);
     ck_assert_uint_eq(ds->nrows_read, 4);
+    assert_opened_same(ds, snap, 1);
     /* Saved again, it is version 2 and loads to the same dataset. */
     const char *again = tmp_path("v1again.bin");
     ck_assert_int_eq(hc_dataset_save(ds, again, &err), 0);
@@ -1764,6 +1799,8 @@ START_TEST(snapshot_chunks_and_threads)
     ck_assert_msg(hc_dataset_load_threads(&b, four, 4, &err) == 0, "%s", err.message);
     assert_same(ds, a);
     assert_same(ds, b);
+    assert_opened_same(a, one, 1);
+    assert_opened_same(a, four, 3);
     hc_dataset_free(a);
     hc_dataset_free(b);
 
@@ -1785,6 +1822,10 @@ START_TEST(snapshot_chunks_and_threads)
     fclose(fp);
     a = (hc_dataset *)0x1;
     ck_assert_int_eq(hc_dataset_load_threads(&a, four, 4, &err), HC_ERR_INTERNAL);
+    ck_assert_ptr_null(a);
+    ck_assert_ptr_nonnull(strstr(err.message, "CRC mismatch"));
+    a = (hc_dataset *)0x1;
+    ck_assert_int_eq(hc_dataset_open(&a, four, 2, &err), HC_ERR_INTERNAL);
     ck_assert_ptr_null(a);
     ck_assert_ptr_nonnull(strstr(err.message, "CRC mismatch"));
 

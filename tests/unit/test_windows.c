@@ -70,18 +70,18 @@ START_TEST(exclusion_rules)
     const hc_series *a = &ds->series[0], *b = &ds->series[1];
     size_t n = 99;
     /* a, window at 17: trains on steps 0..16 = 17 values. */
-    ck_assert_int_eq(hc_window_state_of(&def, ds, a, 17, &n), HC_WIN_FITTED);
+    ck_assert_int_eq(hc_window_state_of(&def, a, ds->filled + a->offset, 17, &n), HC_WIN_FITTED);
     ck_assert_uint_eq(n, 17);
     /* b, window at 17..19 contains the filled step 17. */
-    ck_assert_int_eq(hc_window_state_of(&def, ds, b, 17, &n), HC_WIN_FILLED);
+    ck_assert_int_eq(hc_window_state_of(&def, b, ds->filled + b->offset, 17, &n), HC_WIN_FILLED);
     /* b, window at 14..16: trains on 12..13 = 2 values. */
-    ck_assert_int_eq(hc_window_state_of(&def, ds, b, 14, &n), HC_WIN_FITTED);
+    ck_assert_int_eq(hc_window_state_of(&def, b, ds->filled + b->offset, 14, &n), HC_WIN_FITTED);
     ck_assert_uint_eq(n, 2);
     /* b, window at 12: no observation before it; at 11: starts before b. */
-    ck_assert_int_eq(hc_window_state_of(&def, ds, b, 12, &n), HC_WIN_NO_HISTORY);
-    ck_assert_int_eq(hc_window_state_of(&def, ds, b, 11, &n), HC_WIN_NO_HISTORY);
+    ck_assert_int_eq(hc_window_state_of(&def, b, ds->filled + b->offset, 12, &n), HC_WIN_NO_HISTORY);
+    ck_assert_int_eq(hc_window_state_of(&def, b, ds->filled + b->offset, 11, &n), HC_WIN_NO_HISTORY);
     /* a window running past the series' end is outside it. */
-    ck_assert_int_eq(hc_window_state_of(&def, ds, a, 18, &n), HC_WIN_OUTSIDE);
+    ck_assert_int_eq(hc_window_state_of(&def, a, ds->filled + a->offset, 18, &n), HC_WIN_OUTSIDE);
     hc_dataset_free(ds);
 }
 END_TEST
