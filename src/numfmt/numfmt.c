@@ -14,22 +14,43 @@ static const char digit_pairs[201] =
     "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
     "8081828384858687888990919293949596979899";
 
+/* Exactly 8 digits of v < 10^8 (leading zeros kept) at p: two independent
+ * halves, each two digit pairs, so the multiplications overlap instead of
+ * forming one chain of divisions by 100. */
+static void put8(char *p, uint32_t v)
+{
+    uint32_t a = v / 10000, b = v % 10000;
+    memcpy(p, digit_pairs + 2 * (a / 100), 2);
+    memcpy(p + 2, digit_pairs + 2 * (a % 100), 2);
+    memcpy(p + 4, digit_pairs + 2 * (b / 100), 2);
+    memcpy(p + 6, digit_pairs + 2 * (b % 100), 2);
+}
+
 /* Writes the decimal digits of v (at most 20) at the END of tmp[0..20) and
- * returns the count; the digits start at tmp + 20 - count. */
+ * returns the count; the digits start at tmp + 20 - count. A shortest
+ * double has up to 17 digits: the low 8 (and the next 8) are cut off first
+ * and written whole. */
 static int digits_of(uint64_t v, char tmp[20])
 {
     char *p = tmp + 20;
-    while (v >= 100) {
-        unsigned r = (unsigned)(v % 100);
-        v /= 100;
+    for (int pass = 0; pass < 2 && v >= 100000000u; pass++) {
+        uint64_t hi = v / 100000000u;
+        p -= 8;
+        put8(p, (uint32_t)(v - hi * 100000000u));
+        v = hi;
+    }
+    uint32_t u = (uint32_t)v; /* below 10^8 now: 2^64 < 10^20 */
+    while (u >= 100) {
+        uint32_t r = u % 100;
+        u /= 100;
         p -= 2;
         memcpy(p, digit_pairs + 2 * r, 2);
     }
-    if (v >= 10) {
+    if (u >= 10) {
         p -= 2;
-        memcpy(p, digit_pairs + 2 * v, 2);
+        memcpy(p, digit_pairs + 2 * u, 2);
     } else {
-        *--p = (char)('0' + (int)v);
+        *--p = (char)('0' + (int)u);
     }
     return (int)(tmp + 20 - p);
 }
