@@ -1565,8 +1565,8 @@ START_TEST(snapshot_encodings_keep_bits)
         {14.934, 3583.72, 0.001, -2},       /* 32-bit, scale 3 */
         {1e-10, 2e-10, 0, 0},               /* 8-bit, scale 10 */
         {-0.0, 1, 2, 3},                    /* raw: -0 */
-        {NAN, 1, 2, 3},                     /* raw */
-        {INFINITY, 1, 2, 3},                /* raw */
+        {(double)NAN, 1, 2, 3},             /* raw */
+        {(double)INFINITY, 1, 2, 3},        /* raw */
         {5e-324, 1, 2, 3},                  /* raw: subnormal */
         {0.1 + 0.2, 1, 2, 3},               /* raw: 17 significant digits */
         {2e9, 0.5, 0, 0},                   /* raw: 2e10 past 32 bits */
@@ -1642,7 +1642,7 @@ static void put_le(unsigned char **p, uint64_t x, int n)
 START_TEST(snapshot_version1_loads)
 {
     unsigned char file[512], *p = file;
-    const double vals[3] = {1.5, NAN, -2.25};
+    const double vals[3] = {1.5, (double)NAN, -2.25};
     const unsigned char flags[3] = {0, 1, 0};
     memcpy(p, "HCDATA01", 8);
     p += 8;
