@@ -169,6 +169,18 @@ int hc_dataset_from_arrays(hc_dataset **out, hc_freq freq, size_t ndims,
                            const double *values, const uint8_t *filled,
                            hc_error *err);
 
+/* Keeps series [first, first + count) (key order) and drops the others, in
+ * place: one machine's share of a dataset read whole (--shard). Everything
+ * else stays the full dataset's: freq, dimension names, first_step and
+ * end_step (backtest windows and fills are placed from them, so a share
+ * backtests exactly as the whole does), and nrows_read (still the data rows
+ * read from the file, not the kept items' rows). The kept values and flags
+ * are moved to new arrays in key order. count may be 0 (an empty share).
+ * first + count > nseries is HC_ERR_INVALID_INPUT; out of memory leaves ds
+ * unchanged. */
+int hc_dataset_keep_series(hc_dataset *ds, size_t first, size_t count,
+                           hc_error *err);
+
 /* Versioned, CRC-checked binary snapshot (the predictor keeps one so that
  * exports see exactly the data it was trained on). Save writes to
  * path + ".tmp", fsyncs and renames. */

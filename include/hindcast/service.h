@@ -39,6 +39,15 @@ typedef struct hc_service_options {
                                   detached process does the work */
     hc_progress_fn progress;   /* may be NULL */
     void *progress_ctx;
+    /* One machine's share of CreatePredictor / CreateAutoPredictor
+     * (--shard I/N): the file is read and checked whole, then only items
+     * [floor(I*n/N), floor((I+1)*n/N)) of the n in key order are trained,
+     * and an export of that predictor writes a shard manifest that the
+     * MergeBacktestExports operation joins (README "Many machines").
+     * shard_count 0: no sharding; otherwise 0 <= shard_index < shard_count.
+     * Other operations ignore it. */
+    int shard_index;
+    int shard_count;
 } hc_service_options;
 
 void hc_service_options_init(hc_service_options *o);
@@ -50,8 +59,8 @@ int hc_service_open(hc_service **out, const hc_service_options *o,
 void hc_service_close(hc_service *svc); /* NULL-safe */
 
 /* Runs one operation by its AWS name ("CreatePredictor",
- * "CreatePredictorBacktestExportJob", ...; hindcast's extension "Evaluate"
- * is described in docs/evaluate.md). request_json: the request
+ * "CreatePredictorBacktestExportJob", ...; hindcast's extensions "Evaluate"
+ * (docs/evaluate.md) and "MergeBacktestExports" (README "Many machines")). request_json: the request
  * object ("{}" when empty). On success *response_json is a malloc'd JSON
  * text (caller frees); on failure a negative hc_status and err. */
 int hc_service_call(hc_service *svc, const char *operation,

@@ -69,7 +69,7 @@ int hc_cli_split_globals(int argc, char **argv, hc_cli_globals *g,
     static const char *const value_options[] = {
         "--workspace", "--region", "--account", "--s3-root", "--threads",
         "--part-size-limit", "--max-jobs-in-progress", "--max-jobs",
-        "--compression-level", "--compression", NULL};
+        "--compression-level", "--compression", "--shard", NULL};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *value = NULL;
@@ -126,6 +126,7 @@ int hc_cli_split_globals(int argc, char **argv, hc_cli_globals *g,
                 g->compression_level = (int)v;
                 break;
             }
+            case 10: g->shard = value; break; /* checked with the verb */
             default:
                 if (strcmp(value, "gzip") == 0)
                     g->compression = 1;

@@ -40,6 +40,7 @@ typedef struct hc_cli_globals {
     int max_jobs;
     int compression;       /* 0 none, 1 gzip (hc_compression) */
     int compression_level; /* 0: default */
+    const char *shard;     /* --shard I/N or auto, as given */
     int quiet;
     int help;
     int version;
@@ -64,6 +65,13 @@ int hc_cli_build_request(const hc_cli_verb *verb, int nargs, char **args,
 /* Prints the verb's request skeleton (output 0) or response skeleton
  * (output 1); returns the exit status. */
 int hc_cli_print_skeleton(const hc_cli_verb *verb, int output);
+
+/* --shard's value (or HINDCAST_SHARD's; `what` names which, for messages):
+ * "I/N" or "auto" (Slurm array or Kubernetes indexed Job variables).
+ * Returns 0 with *index and *count set, or 252 after printing the rule
+ * that failed. */
+int hc_cli_resolve_shard(const char *text, const char *what, int *index,
+                         int *count);
 
 /* The generate-demo-data verb; returns the exit status. */
 int hc_cli_generate_demo_data(int nargs, char **args);

@@ -95,6 +95,13 @@ static const hc_cli_flag evaluate_flags[] = {
     {"--predictor-arn", "PredictorArn", HC_FLAG_STRING},
     {NULL, NULL, 0}};
 
+static const hc_cli_flag merge_flags[] = {
+    {"--sources", "Sources", HC_FLAG_LIST},
+    {"--predictor-backtest-export-job-name", "PredictorBacktestExportJobName",
+     HC_FLAG_STRING},
+    {"--destination", "Destination", HC_FLAG_STRUCT},
+    {NULL, NULL, 0}};
+
 static const hc_cli_verb verbs[] = {
     {"create-predictor", "CreatePredictor", create_predictor_flags,
      "Registers a predictor and trains it on its target time series."},
@@ -129,6 +136,9 @@ static const hc_cli_verb verbs[] = {
      "Lists a resource's tags."},
     {"evaluate", "Evaluate", evaluate_flags,
      "Accuracy metrics of forecasted-values files (hindcast extension)."},
+    {"merge-backtest-exports", "MergeBacktestExports", merge_flags,
+     "Joins the exports of every --shard of a predictor into one export "
+     "(hindcast extension)."},
     {NULL, NULL, NULL, NULL}};
 
 static void usage(FILE *to)
@@ -151,6 +161,12 @@ static void usage(FILE *to)
             "  --compression gzip|none  export parts as .csv.gz (hindcast "
             "extension; default none)\n"
             "  --compression-level N    gzip level 1 (fastest, default) to 9\n"
+            "  --shard I/N|auto    (create-predictor, create-auto-predictor) "
+            "train only shard I of N\n"
+            "                      of the items (else $HINDCAST_SHARD); auto: "
+            "from a Slurm array\n"
+            "                      or a Kubernetes indexed Job "
+            "(JOB_COMPLETION_INDEX, HINDCAST_SHARD_COUNT)\n"
             "  --quiet             no progress bar\n\n"
             "Commands:\n");
     for (const hc_cli_verb *v = verbs; v->name; v++)
@@ -297,6 +313,27 @@ int main(int argc, char **argv)
         free(rest);
         return verb_name || g.help ? 0 : EXIT_PARSE;
     }
+    /* --shard splits training; every other verb refuses it. The variable
+     * HINDCAST_SHARD is read only by the verbs that take --shard, so that a
+     * batch script can set it once for every command of a task. */
+    int takes_shard = strcmp(verb_name, "create-predictor") == 0 ||
+                      strcmp(verb_name, "create-auto-predictor") == 0;
+    int shard_index = 0, shard_count = 0;
+    if (g.shard && !takes_shard) {
+        free(rest);
+        return hc_cli_usage_error("argument --shard: only create-predictor and "
+                                  "create-auto-predictor take --shard (an export "
+                                  "of a shard's predictor is a shard's export "
+                                  "by itself)");
+    }
+    const char *shard_text = g.shard ? g.shard : getenv("HINDCAST_SHARD");
+    if (takes_shard && shard_text && shard_text[0] &&
+        (rc = hc_cli_resolve_shard(shard_text, g.shard ? "argument --shard"
+                                                       : "HINDCAST_SHARD",
+                                   &shard_index, &shard_count))) {
+        free(rest);
+        return rc;
+    }
     if (strcmp(verb_name, "generate-demo-data") == 0) {
         rc = hc_cli_generate_demo_data(nrest, rest);
         free(rest);
@@ -381,6 +418,8 @@ int main(int argc, char **argv)
     opts.max_jobs = g.max_jobs;
     opts.compression = g.compression ? HC_COMPRESSION_GZIP : HC_COMPRESSION_NONE;
     opts.compression_level = g.compression_level;
+    opts.shard_index = shard_index;
+    opts.shard_count = shard_count;
     const char *sde = getenv("SOURCE_DATE_EPOCH");
     if (sde && sde[0]) {
         char *end;

@@ -85,7 +85,9 @@ static const struct {
      ", \"LastModificationTime\": " TIME ", \"OptimizationMetric\": \"WAPE\", "
      "\"HindcastTrainingSummary\": {\"ItemCount\": 0, \"FittedItemWindows\": 0, "
      "\"ExcludedItemWindows\": 0, \"FallbackFits\": 0, \"FitsByAlgorithm\": "
-     "{\"KeyName\": 0}, \"AutoPredictorItemsByAlgorithm\": {\"KeyName\": 0}}}"},
+     "{\"KeyName\": 0}, \"AutoPredictorItemsByAlgorithm\": {\"KeyName\": 0}}, "
+     "\"HindcastShard\": {\"Index\": 0, \"Count\": 0, \"ItemCount\": 0, "
+     "\"TotalItemCount\": 0}}"},
     {"get-accuracy-metrics", NULL,
      "{" EVALUATION_RESULTS ", \"OptimizationMetric\": \"WAPE\"}"},
     {"create-predictor-backtest-export-job",
@@ -119,6 +121,12 @@ static const struct {
     /* evaluate (hindcast extension) answers with GetAccuracyMetrics' shape;
      * it has no OptimizationMetric. */
     {"evaluate", NULL, "{" EVALUATION_RESULTS "}"},
+    /* merge-backtest-exports (hindcast extension). */
+    {"merge-backtest-exports",
+     "{\"Sources\": [\"\"], \"PredictorBacktestExportJobName\": \"\", "
+     "\"Destination\": " S3_DESTINATION "}",
+     "{\"DestinationPath\": \"\", \"ShardCount\": 0, \"ItemCount\": 0, "
+     "\"ForecastedValuesPartCount\": 0, \"AccuracyMetricsValuesPartCount\": 0}"},
 };
 
 static json_t *from_flags(const hc_cli_verb *verb)

@@ -314,3 +314,54 @@ done:
     hc_dataset_free(ds);
     return rc;
 }
+
+int hc_dataset_keep_series(hc_dataset *ds, size_t first, size_t count,
+                           hc_error *err)
+{
+    if (!ds || first > ds->nseries || count > ds->nseries - first)
+        return hc_error_set(err, HC_ERR_INVALID_INPUT,
+                            "dataset keep: series [%zu, +%zu) outside the %zu series",
+                            first, count, ds ? ds->nseries : 0);
+    size_t nvalues = 0;
+    for (size_t i = first; i < first + count; i++)
+        nvalues += ds->series[i].length;
+    double *values = NULL;
+    uint8_t *filled = NULL;
+    if (nvalues && (!(values = malloc(nvalues * sizeof *values)) ||
+                    !(filled = malloc(nvalues)))) {
+        free(values);
+        return hc_error_set(err, HC_ERR_NOMEM,
+                            "out of memory keeping %zu values of a dataset", nvalues);
+    }
+    /* Moved in key order whatever order the reader left them in. */
+    size_t off = 0;
+    for (size_t i = first; i < first + count; i++) {
+        const hc_series *s = &ds->series[i];
+        memcpy(values + off, ds->values + s->offset, s->length * sizeof *values);
+        memcpy(filled + off, ds->filled + s->offset, s->length);
+        off += s->length;
+    }
+    ds_internal *in = ds->internal;
+    if (first > 0 && count > 0) {
+        memmove(ds->series, ds->series + first, count * sizeof *ds->series);
+        if (ds->ndims)
+            memmove(in->dimptrs, in->dimptrs + first * ds->ndims,
+                    count * ds->ndims * sizeof *in->dimptrs);
+    }
+    off = 0;
+    for (size_t i = 0; i < count; i++) {
+        hc_series *s = &ds->series[i];
+        s->dims = ds->ndims ? in->dimptrs + i * ds->ndims : NULL;
+        s->offset = off;
+        off += s->length;
+    }
+    /* The string pool keeps the dropped keys: they are a small part of a
+     * dataset, and every kept pointer into the pool stays valid. */
+    free(ds->values);
+    free(ds->filled);
+    ds->values = values;
+    ds->filled = filled;
+    ds->nvalues = nvalues;
+    ds->nseries = count;
+    return 0;
+}

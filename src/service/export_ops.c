@@ -162,6 +162,11 @@ static int run_export(const hc_service *svc, const char *predictor,
     if ((rc = hc_part_writer_finish(fw, err)) || (rc = hc_part_writer_finish(aw, err)) ||
         (rc = hc_part_writer_commit(fw, err)) || (rc = hc_part_writer_commit(aw, err)))
         goto done;
+    /* A shard's export says which shard it is, for MergeBacktestExports. */
+    if ((rc = hc_svc_write_shard_manifest(svc, pdoc, &def, ds, dest, prefix.data,
+                                          hc_part_writer_part_count(fw),
+                                          hc_part_writer_part_count(aw), err)))
+        goto done;
     /* _CHECK last: its presence means the export is complete. */
     rc = hc_write_file_atomic(dest, "_CHECK", "", 0, err);
 done:

@@ -248,7 +248,7 @@ static int create_predictor(hc_service *svc, const json_t *req, int automl,
 {
     hc_predictor_def def;
     hc_dataset *ds = NULL;
-    json_t *tags = NULL;
+    json_t *tags = NULL, *shard_members = NULL;
     char *arn = NULL, *parent = NULL;
     train_work w;
     memset(&w, 0, sizeof w);
@@ -300,6 +300,9 @@ static int create_predictor(hc_service *svc, const json_t *req, int automl,
         rc = err->code = HC_ERR_INVALID_INPUT;
     if (rc || (rc = hc_predictor_check_data(&def, ds, err)))
         goto done;
+    /* --shard: checked whole above, trained on the shard's items only. */
+    if ((rc = hc_svc_shard_dataset(svc, req, &def, ds, &shard_members, err)))
+        goto done;
 
     if ((rc = hc_ws_mkdirs(parent, err)) || (rc = hc_ws_lock(svc->root, &lock_fd, err)))
         goto done;
@@ -313,6 +316,8 @@ static int create_predictor(hc_service *svc, const json_t *req, int automl,
     }
     w.doc = describe_doc(req, &def, arn, tags, now);
     tags = NULL;
+    if (shard_members)
+        json_object_update(w.doc, shard_members);
     rc = hc_ws_write_json(w.path, w.doc, err);
     hc_ws_unlock(lock_fd);
     lock_fd = -1;
@@ -335,6 +340,7 @@ static int create_predictor(hc_service *svc, const json_t *req, int automl,
 done:
     hc_ws_unlock(lock_fd);
     json_decref(tags);
+    json_decref(shard_members);
     json_decref(w.doc);
     hc_dataset_free(ds);
     hc_predictor_def_free(&def);

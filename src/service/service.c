@@ -34,6 +34,7 @@ static const struct {
     {"UntagResource", hc_op_untag_resource},
     {"ListTagsForResource", hc_op_list_tags},
     {"Evaluate", hc_op_evaluate}, /* hindcast extension */
+    {"MergeBacktestExports", hc_op_merge_backtest_exports}, /* extension */
 };
 
 void hc_service_options_init(hc_service_options *o)
@@ -79,6 +80,15 @@ int hc_service_open(hc_service **out, const hc_service_options *o, hc_error *err
     svc->progress = o->progress;
     svc->progress_ctx = o->progress_ctx;
     svc->no_wait = o->no_wait;
+    if (o->shard_count < 0 || (o->shard_count > 0 && (o->shard_index < 0 ||
+                                                       o->shard_index >= o->shard_count))) {
+        hc_service_close(svc);
+        return hc_error_set(err, HC_ERR_USAGE,
+                            "shard %d/%d: the index must satisfy 0 <= I < N",
+                            o->shard_index, o->shard_count);
+    }
+    svc->shard_index = o->shard_index;
+    svc->shard_count = o->shard_count;
     if (!svc->root || !svc->region || !svc->account || !svc->s3_root) {
         hc_service_close(svc);
         return hc_error_set(err, HC_ERR_NOMEM, "out of memory");

@@ -23,6 +23,8 @@ struct hc_service {
     hc_progress_fn progress;
     void *progress_ctx;
     int no_wait;
+    int shard_index; /* --shard I/N; shard_count 0: none */
+    int shard_count;
 };
 
 typedef int (*hc_operation_fn)(hc_service *svc, const json_t *req,
@@ -162,6 +164,31 @@ int hc_op_untag_resource(hc_service *svc, const json_t *req, json_t **resp,
                          hc_error *err);
 int hc_op_list_tags(hc_service *svc, const json_t *req, json_t **resp,
                     hc_error *err);
+/* ---- many machines (shard_ops.c) --------------------------------------- */
+
+/* With --shard (svc->shard_count > 0), after the whole file was read and
+ * checked: fingerprints the request and the whole dataset, keeps only the
+ * shard's items (hc_dataset_keep_series) and sets *members to the members
+ * the predictor document gets (HindcastShard, _HindcastShard). Without
+ * --shard: 0 and *members NULL. */
+int hc_svc_shard_dataset(const hc_service *svc, const json_t *req,
+                         const hc_predictor_def *def, hc_dataset *ds,
+                         json_t **members, hc_error *err);
+
+/* After an export's parts are committed, before _CHECK: when the predictor
+ * document pdoc is a shard's, writes <dest>/_HINDCAST_SHARD.json naming the
+ * shard, the predictor's fingerprints, the item range, both headers and
+ * the part names in order. Otherwise does nothing. */
+int hc_svc_write_shard_manifest(const hc_service *svc, const json_t *pdoc,
+                                const hc_predictor_def *def,
+                                const hc_dataset *ds, const char *dest,
+                                const char *prefix, size_t forecast_parts,
+                                size_t accuracy_parts, hc_error *err);
+
+/* MergeBacktestExports (hindcast extension). */
+int hc_op_merge_backtest_exports(hc_service *svc, const json_t *req,
+                                 json_t **resp, hc_error *err);
+
 /* src/evalfiles/evaluate_op.c */
 int hc_op_evaluate(hc_service *svc, const json_t *req, json_t **resp,
                    hc_error *err);

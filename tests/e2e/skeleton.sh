@@ -106,9 +106,15 @@ predictor_request dead Naive D 7 1 0.5 "$TMP/data.csv" >dead.json
 hc create-predictor --cli-input-json file://dead.json >/dev/null
 orphan "$HINDCAST_WORKSPACE/predictors/dead/predictor.json"
 
+# A shard (--shard), whose description has HindcastShard; its other half
+# lives in a second workspace, for merge-backtest-exports below.
+predictor_request sharded Naive D 7 1 0.5 "$TMP/data.csv" >sharded.json
+hc --shard 0/2 create-predictor --cli-input-json file://sharded.json >/dev/null
+HINDCAST_WORKSPACE=$TMP/ws2 hc --shard 1/2 create-predictor --cli-input-json file://sharded.json >/dev/null
+
 check create-predictor c-one.json
 check create-auto-predictor c-auto.json
-for p in $P/one $P/automl $auto $P/dead; do
+for p in $P/one $P/automl $auto $P/dead $P/sharded; do
     hc describe-predictor --predictor-arn "$p" >"d-${p##*/}.json"
 done
 [ "$(json_get d-dead.json 'd["Status"]')" = CREATE_FAILED ] || fail "orphaned predictor: $(cat d-dead.json)"
@@ -139,7 +145,12 @@ check list-predictor-backtest-export-jobs lj-all.json lj-page.json
 hc evaluate --forecasted-values s3/out/j1/forecasted-values --destination ev --name ev \
     --predictor-arn $P/one >ev.json
 check evaluate ev.json
-pass "create-predictor-backtest-export-job, describe-/list-predictor-backtest-export-job(s) and evaluate: skeleton members = response members"
+export_job j sharded out/s0 >/dev/null
+HINDCAST_WORKSPACE=$TMP/ws2 export_job j sharded out/s1 >/dev/null
+hc merge-backtest-exports --sources s3://out/s0 s3://out/s1 --predictor-backtest-export-job-name m \
+    --destination "S3Config={Path=s3://out/m,RoleArn=$ROLE}" >merge.json
+check merge-backtest-exports merge.json
+pass "create-predictor-backtest-export-job, describe-/list-predictor-backtest-export-job(s), evaluate and merge-backtest-exports: skeleton members = response members"
 
 hc list-tags-for-resource --resource-arn $P/one >lt.json
 check list-tags-for-resource lt.json

@@ -1598,8 +1598,8 @@ START_TEST(snapshot_encodings_keep_bits)
         {14.934, 3583.72, 0.001, -2},       /* 32-bit, scale 3 */
         {1e-10, 2e-10, 0, 0},               /* 8-bit, scale 10 */
         {-0.0, 1, 2, 3},                    /* raw: -0 */
-        {NAN, 1, 2, 3},                     /* raw */
-        {INFINITY, 1, 2, 3},                /* raw */
+        {(double)NAN, 1, 2, 3},             /* raw */
+        {(double)INFINITY, 1, 2, 3},        /* raw */
         {5e-324, 1, 2, 3},                  /* raw: subnormal */
         {0.1 + 0.2, 1, 2, 3},               /* raw: 17 significant digits */
         {2e9, 0.5, 0, 0},                   /* raw: 2e10 past 32 bits */
@@ -1676,7 +1676,7 @@ static void put_le(unsigned char **p, uint64_t x, int n)
 START_TEST(snapshot_version1_loads)
 {
     unsigned char file[512], *p = file;
-    const double vals[3] = {1.5, NAN, -2.25};
+    const double vals[3] = {1.5, (double)NAN, -2.25};
     const unsigned char flags[3] = {0, 1, 0};
     memcpy(p, "HCDATA01", 8);
     p += 8;
@@ -1852,6 +1852,110 @@ START_TEST(snapshot_chunks_and_threads)
 }
 END_TEST
 
+
+/* ---- keeping one shard's series ---------------------------------------- */
+
+/* Four items in file order d, b, c, a (key order a, b, c, d), daily:
+ *   d: 2020-01-01..01-03 = 10, 11, 12
+ *   b: 01-02 = 20, 01-04 = 21 (01-03 middle-filled with zero)
+ *   c: 01-02 = 30 (01-03, 01-04 backfilled with zero)
+ *   a: 01-03 = 40, 01-04 = 41
+ * Dataset: first_step = step of 01-01 (d), end_step = step of 01-04. */
+static const char keep_csv[] =
+    "d,2020-01-01,10\n"
+    "d,2020-01-02,11\n"
+    "b,2020-01-02,20\n"
+    "c,2020-01-02,30\n"
+    "d,2020-01-03,12\n"
+    "a,2020-01-03,40\n"
+    "b,2020-01-04,21\n"
+    "a,2020-01-04,41\n";
+
+START_TEST(keep_series_keeps_dataset_metadata)
+{
+    const char *path = write_file("keep.csv", keep_csv);
+    hc_dataset_options o = std_opts(path, HC_FREQ_D);
+    hc_dataset *ds = read_ok(&o);
+    int64_t jan1 = ds->first_step;
+    ck_assert_uint_eq(ds->nseries, 4);
+    ck_assert_int_eq(ds->end_step, jan1 + 3);
+    ck_assert_uint_eq(ds->nrows_read, 8);
+    hc_error err;
+    /* Keep b and c (series 1 and 2 in key order). */
+    ck_assert_int_eq(hc_dataset_keep_series(ds, 1, 2, &err), 0);
+    ck_assert_uint_eq(ds->nseries, 2);
+    ck_assert_uint_eq(ds->nvalues, 3 + 3); /* b: 01-02..01-04, c: 01-02..01-04 */
+    ck_assert_str_eq(ds->series[0].item_id, "b");
+    ck_assert_str_eq(ds->series[1].item_id, "c");
+    ck_assert_int_eq(ds->series[0].start, jan1 + 1);
+    ck_assert_int_eq(ds->series[1].start, jan1 + 1);
+    /* Values and flags moved to key order, offsets packed from 0. */
+    ck_assert_uint_eq(ds->series[0].offset, 0);
+    ck_assert_uint_eq(ds->series[1].offset, 3);
+    const double want_v[] = {20, 0, 21, 30, 0, 0};
+    const uint8_t want_f[] = {0, 1, 0, 0, 1, 1};
+    for (size_t i = 0; i < 6; i++) {
+        ck_assert_double_eq(ds->values[i], want_v[i]);
+        ck_assert_uint_eq(ds->filled[i], want_f[i]);
+    }
+    /* The whole dataset's first and end steps and row count stay: d (the
+     * only item on 01-01) was dropped, yet first_step is still 01-01. */
+    ck_assert_int_eq(ds->first_step, jan1);
+    ck_assert_int_eq(ds->end_step, jan1 + 3);
+    ck_assert_uint_eq(ds->nrows_read, 8);
+
+    /* The snapshot keeps them too. */
+    const char *snap = tmp_path("keep.bin");
+    ck_assert_int_eq(hc_dataset_save(ds, snap, &err), 0);
+    hc_dataset *back = NULL;
+    ck_assert_int_eq(hc_dataset_load(&back, snap, &err), 0);
+    assert_same(ds, back);
+    ck_assert_int_eq(back->first_step, jan1);
+    hc_dataset_free(back);
+
+    /* Out of range is refused and changes nothing. */
+    ck_assert_int_eq(hc_dataset_keep_series(ds, 1, 2, &err), HC_ERR_INVALID_INPUT);
+    ck_assert_uint_eq(ds->nseries, 2);
+    /* The last one alone, then none. */
+    ck_assert_int_eq(hc_dataset_keep_series(ds, 1, 1, &err), 0);
+    ck_assert_str_eq(ds->series[0].item_id, "c");
+    ck_assert_uint_eq(ds->nvalues, 3);
+    ck_assert_double_eq(ds->values[0], 30);
+    ck_assert_uint_eq(ds->filled[2], 1);
+    ck_assert_int_eq(hc_dataset_keep_series(ds, 0, 0, &err), 0);
+    ck_assert_uint_eq(ds->nseries, 0);
+    ck_assert_uint_eq(ds->nvalues, 0);
+    ck_assert_int_eq(ds->first_step, jan1);
+    ck_assert_int_eq(ds->end_step, jan1 + 3);
+    /* An empty share saves and loads. */
+    const char *snap0 = tmp_path("keep0.bin");
+    ck_assert_int_eq(hc_dataset_save(ds, snap0, &err), 0);
+    ck_assert_int_eq(hc_dataset_load(&back, snap0, &err), 0);
+    ck_assert_uint_eq(back->nseries, 0);
+    ck_assert_int_eq(back->end_step, jan1 + 3);
+    hc_dataset_free(back);
+    hc_dataset_free(ds);
+}
+END_TEST
+
+START_TEST(keep_series_with_dimensions)
+{
+    const char *path = write_file("keepdims.csv", dims_csv);
+    hc_dataset_options o = dims_opts(path);
+    hc_dataset *ds = read_ok(&o);
+    hc_error err;
+    /* Key order (i0,s9,r9)=4, (i1,s1,r1)=3, (i1,s1,r2)=2, (i1,s2,r1)=1;
+     * keep the last two. */
+    ck_assert_int_eq(hc_dataset_keep_series(ds, 2, 2, &err), 0);
+    ck_assert_uint_eq(ds->nseries, 2);
+    expect_key(ds, 0, "i1", "s1", "r2", 2);
+    expect_key(ds, 1, "i1", "s2", "r1", 1);
+    ck_assert_str_eq(ds->dim_names[0], "store");
+    ck_assert_str_eq(ds->dim_names[1], "region");
+    hc_dataset_free(ds);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
     Suite *s = suite_create("dataset");
@@ -1887,6 +1991,8 @@ static Suite *make_suite(void)
     tcase_add_test(tc, records_malformed_quotes);
     tcase_add_test(tc, records_stop_fail_and_open_errors);
     tcase_add_test(tc, records_across_blocks);
+    tcase_add_test(tc, keep_series_keeps_dataset_metadata);
+    tcase_add_test(tc, keep_series_with_dimensions);
     suite_add_tcase(s, tc);
     return s;
 }
