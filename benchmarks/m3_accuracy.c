@@ -116,6 +116,7 @@ typedef struct run {
     unsigned char *have; /* finite forecast */
     unsigned char *fallback;
     double *series_sec;  /* per series: sums give the time of a prefix */
+    char (*errors)[160]; /* per series, so that workers never share one */
     size_t fallbacks, failures;
     double seconds;
     m3_score score;
@@ -156,8 +157,8 @@ static int run_one(void *p, size_t i, int worker)
     for (size_t t = 0; t < h && ok; t++)
         ok = isfinite(r->fc[i * h + t]);
     r->have[i] = (unsigned char)ok;
-    if (!ok && r->first_error[0] == '\0') /* racy only in which one is kept */
-        snprintf(r->first_error, sizeof r->first_error, "N%d: %.150s", s->number[i],
+    if (!ok)
+        snprintf(r->errors[i], sizeof r->errors[i], "%.150s",
                  rc ? err.message : "non-finite forecast");
     return 0;
 }
@@ -171,13 +172,18 @@ static void run_model(run *r, int threads)
     r->have = xcalloc(n, 1);
     r->fallback = xcalloc(n, 1);
     r->series_sec = xcalloc(n, sizeof *r->series_sec);
+    r->errors = xcalloc(n, sizeof *r->errors);
     double t0 = bench_now();
     hc_parallel_for(n, threads, run_one, r);
     r->seconds = bench_now() - t0;
     for (size_t i = 0; i < n; i++) {
         r->fallbacks += r->fallback[i];
-        r->failures += !r->have[i];
+        if (!r->have[i] && r->failures++ == 0)
+            snprintf(r->first_error, sizeof r->first_error, "N%d: %s",
+                     s->number[i], r->errors[i]);
     }
+    free(r->errors);
+    r->errors = NULL;
     free(r->q);
     r->q = NULL;
     r->score = m3_score_forecasts(s, r->fc, r->have);
@@ -677,6 +683,7 @@ int main(int argc, char **argv)
             size_t rn = s->count;
             if (r_limit[g] > 0 && (size_t)r_limit[g] < rn)
                 rn = (size_t)r_limit[g];
+            fflush(stdout); /* R's messages go to stderr meanwhile */
             run_r(s, rn, want, res);
             for (size_t k = 0; k < NRF; k++) {
                 if (!want[k])
