@@ -367,17 +367,6 @@ static void usage(FILE *to)
             "             timed on the same series; repeatable\n");
 }
 
-static const hc_model *resolve_model(const char *name)
-{
-    const hc_model *m = hc_model_by_arn(name);
-    for (int id = 1; id < 64 && !m; id++) {
-        const hc_model *c = hc_model_by_id((hc_algorithm)id);
-        if (c && strcasecmp(c->name, name) == 0)
-            m = c;
-    }
-    return m;
-}
-
 /* Every registered model, in the registry's (SPEC 3.3) order. */
 static size_t all_models(const hc_model **out)
 {
@@ -435,7 +424,7 @@ int main(int argc, char **argv)
             usage(stdout);
             return 0;
         } else if (strcmp(a, "--model") == 0 && v) {
-            const hc_model *m = resolve_model(v);
+            const hc_model *m = hc_model_by_name(v);
             if (!m) {
                 fprintf(stderr, "m3_accuracy: unknown model '%s' (supported: %s)\n",
                         v, hc_model_supported_arns());

@@ -976,26 +976,6 @@ static void usage(FILE *to)
             "                   seasonal ARIMA on Hourly; R is run the same way)\n");
 }
 
-static const hc_model *resolve_model(const char *name)
-{
-    const hc_model *m = hc_model_by_arn(name);
-    if (m)
-        return m;
-    for (int id = 1; id < 64; id++) {
-        m = hc_model_by_id((hc_algorithm)id);
-        if (!m)
-            continue;
-        size_t k = 0;
-        while (name[k] && m->name[k] &&
-               tolower((unsigned char)name[k]) ==
-                   tolower((unsigned char)m->name[k]))
-            k++;
-        if (name[k] == '\0' && m->name[k] == '\0')
-            return m;
-    }
-    return NULL;
-}
-
 static int parse_int(const char *s, long lo, long hi, long *out)
 {
     char *end;
@@ -1032,7 +1012,7 @@ int main(int argc, char **argv)
             usage(stdout);
             return 0;
         } else if (strcmp(a, "--model") == 0 && v) {
-            const hc_model *m = resolve_model(v);
+            const hc_model *m = hc_model_by_name(v);
             if (!m) {
                 fprintf(stderr, "m4_accuracy: unknown model '%s' (supported: %s)\n",
                         v, hc_model_supported_arns());
@@ -1108,7 +1088,7 @@ int main(int argc, char **argv)
         }
     }
     if (nmodels == 0) {
-        models[nmodels++] = resolve_model("Theta");
+        models[nmodels++] = hc_model_by_name("Theta");
         if (!models[0]) {
             fprintf(stderr, "m4_accuracy: no Theta model in this build; "
                             "name one with --model\n");

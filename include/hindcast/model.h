@@ -95,6 +95,9 @@ typedef struct hc_model {
 /* Registry. NULL when unknown/not implemented. */
 const hc_model *hc_model_by_id(hc_algorithm id);
 const hc_model *hc_model_by_arn(const char *arn);
+/* An ARN, or a model's short name in any case ("theta", "SeasonalNaive"):
+ * for benchmark and tool command lines. */
+const hc_model *hc_model_by_name(const char *name);
 /* Comma-separated list of the supported ARNs, for error messages. */
 const char *hc_model_supported_arns(void);
 

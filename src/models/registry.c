@@ -3,6 +3,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "hindcast/model.h"
 #include "models/models_internal.h"
@@ -43,6 +44,15 @@ const hc_model *hc_model_by_arn(const char *arn)
         if (strcmp(registry[i]->arn, arn) == 0)
             return registry[i];
     return NULL;
+}
+
+const hc_model *hc_model_by_name(const char *name)
+{
+    const hc_model *m = hc_model_by_arn(name);
+    for (size_t i = 0; !m && name && i < NMODELS; i++)
+        if (strcasecmp(registry[i]->name, name) == 0)
+            m = registry[i];
+    return m;
 }
 
 const char *hc_model_supported_arns(void) { return SUPPORTED_ARNS; }

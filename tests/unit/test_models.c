@@ -89,6 +89,14 @@ START_TEST(registry)
     ck_assert_ptr_null(hc_model_by_arn("arn:aws:forecast:::algorithm/CNN-QR"));
     ck_assert_ptr_null(hc_model_by_arn("arn:hindcast:::algorithm/naive"));
     ck_assert_ptr_null(hc_model_by_arn(NULL));
+    /* short names in any case, or the ARN; nothing else */
+    ck_assert_ptr_eq(hc_model_by_name("seasonalnaive"), s);
+    ck_assert_ptr_eq(hc_model_by_name("SEASONALNAIVE"), s);
+    ck_assert_ptr_eq(hc_model_by_name("arn:hindcast:::algorithm/SeasonalNaive"), s);
+    ck_assert_ptr_eq(hc_model_by_name("Naive"), n);
+    ck_assert_ptr_null(hc_model_by_name("Seasonal"));
+    ck_assert_ptr_null(hc_model_by_name("CNN-QR"));
+    ck_assert_ptr_null(hc_model_by_name(NULL));
     ck_assert_ptr_null(hc_model_by_id((hc_algorithm)0));
     ck_assert_ptr_null(hc_model_by_id((hc_algorithm)99));
 
