@@ -446,10 +446,25 @@ static int bulk_layout(bulk *b)
     return b->crc && b->len && b->status && b->bad ? 0 : -1;
 }
 
-static void chunk_of(const bulk *b, size_t c, int *region, size_t *cc)
+/* Chunk c: its region, its series [s0, s1) and its bytes [off, off + n)
+ * of the region. */
+typedef struct chunk_span {
+    int region;
+    size_t s0, s1;
+    uint64_t off;
+    size_t n;
+} chunk_span;
+
+static chunk_span span_of(const bulk *b, size_t c)
 {
-    *region = c < b->nchunks[0] ? REGION_VALUES : REGION_FLAGS;
-    *cc = *region == REGION_VALUES ? c : c - b->nchunks[0];
+    chunk_span sp;
+    sp.region = c < b->nchunks[0] ? REGION_VALUES : REGION_FLAGS;
+    size_t cc = sp.region == REGION_VALUES ? c : c - b->nchunks[0];
+    sp.s0 = b->first[sp.region][cc];
+    sp.s1 = b->first[sp.region][cc + 1];
+    sp.off = b->pos[sp.region][cc];
+    sp.n = (size_t)(b->pos[sp.region][cc + 1] - sp.off);
+    return sp;
 }
 
 /* Save chunk c: its series encoded in key order into one buffer, written
@@ -458,29 +473,24 @@ static int save_chunk(void *p, size_t c, int worker)
 {
     bulk *b = p;
     (void)worker;
-    int region;
-    size_t cc;
-    chunk_of(b, c, &region, &cc);
-    size_t s0 = b->first[region][cc], s1 = b->first[region][cc + 1];
-    uint64_t off = b->pos[region][cc];
-    size_t n = (size_t)(b->pos[region][cc + 1] - off);
-    unsigned char *buf = malloc(n > 0 ? n : 1);
+    chunk_span sp = span_of(b, c);
+    unsigned char *buf = malloc(sp.n > 0 ? sp.n : 1);
     if (!buf) {
         b->status[c] = ENOMEM;
         return 1;
     }
     size_t k = 0;
-    for (size_t i = s0; i < s1; i++) {
+    for (size_t i = sp.s0; i < sp.s1; i++) {
         const hc_series *s = &b->ds->series[i];
-        if (region == REGION_VALUES)
+        if (sp.region == REGION_VALUES)
             encode_values(b->ds->values + s->offset, s->length, b->code[i], buf + k);
         else if (b->code[i].enc & ENC_FLAGS)
             memcpy(buf + k, b->ds->filled + s->offset, s->length);
-        k += (size_t)region_bytes(s, b->code[i], region);
+        k += (size_t)region_bytes(s, b->code[i], sp.region);
     }
     b->crc[c] = crc_of(crc32(0L, Z_NULL, 0), buf, k);
     b->len[c] = k;
-    b->status[c] = pwrite_all(b->fd, buf, k, b->region_off[region] + off);
+    b->status[c] = pwrite_all(b->fd, buf, k, b->region_off[sp.region] + sp.off);
     free(buf);
     return b->status[c] ? 1 : 0;
 }
@@ -490,29 +500,24 @@ static int load_chunk(void *p, size_t c, int worker)
 {
     bulk *b = p;
     (void)worker;
-    int region;
-    size_t cc;
-    chunk_of(b, c, &region, &cc);
-    size_t s0 = b->first[region][cc], s1 = b->first[region][cc + 1];
-    uint64_t off = b->pos[region][cc];
-    size_t n = (size_t)(b->pos[region][cc + 1] - off);
-    unsigned char *buf = malloc(n > 0 ? n : 1);
+    chunk_span sp = span_of(b, c);
+    unsigned char *buf = malloc(sp.n > 0 ? sp.n : 1);
     if (!buf) {
         b->status[c] = ENOMEM;
         return 1;
     }
-    b->status[c] = pread_all(b->fd, buf, n, b->region_off[region] + off);
+    b->status[c] = pread_all(b->fd, buf, sp.n, b->region_off[sp.region] + sp.off);
     if (b->status[c]) {
         free(buf);
         return 1;
     }
-    b->crc[c] = crc_of(crc32(0L, Z_NULL, 0), buf, n);
-    b->len[c] = n;
+    b->crc[c] = crc_of(crc32(0L, Z_NULL, 0), buf, sp.n);
+    b->len[c] = sp.n;
     size_t k = 0;
-    for (size_t i = s0; i < s1; i++) {
+    for (size_t i = sp.s0; i < sp.s1; i++) {
         const hc_series *s = &b->ds->series[i];
-        size_t len = (size_t)region_bytes(s, b->code[i], region);
-        if (region == REGION_VALUES) {
+        size_t len = (size_t)region_bytes(s, b->code[i], sp.region);
+        if (sp.region == REGION_VALUES) {
             decode_values(buf + k, s->length, b->code[i], b->ds->values + s->offset);
         } else if (len) {
             for (size_t j = 0; j < len; j++)
@@ -531,17 +536,13 @@ static int verify_chunk(void *p, size_t c, int worker)
 {
     bulk *b = p;
     (void)worker;
-    int region;
-    size_t cc;
-    chunk_of(b, c, &region, &cc);
-    uint64_t off = b->pos[region][cc];
-    size_t n = (size_t)(b->pos[region][cc + 1] - off);
-    const unsigned char *bytes = b->map + b->region_off[region] + off;
-    b->crc[c] = crc_of(crc32(0L, Z_NULL, 0), bytes, n);
-    b->len[c] = n;
-    if (region == REGION_FLAGS) {
+    chunk_span sp = span_of(b, c);
+    const unsigned char *bytes = b->map + b->region_off[sp.region] + sp.off;
+    b->crc[c] = crc_of(crc32(0L, Z_NULL, 0), bytes, sp.n);
+    b->len[c] = sp.n;
+    if (sp.region == REGION_FLAGS) {
         unsigned char bad = 0;
-        for (size_t j = 0; j < n; j++)
+        for (size_t j = 0; j < sp.n; j++)
             bad |= bytes[j] > 1;
         b->bad[c] = bad;
     }
