@@ -48,10 +48,15 @@ typedef struct hc_part_writer_options {
  * name, or in use by a concurrent one) is never overwritten: HC_ERR_IO. */
 int hc_part_writer_open(hc_part_writer **out, const hc_part_writer_options *o,
                         hc_error *err);
-/* Appends whole rows: [rows, rows+len) holds one or more complete lines,
- * each ending in '\n'. Rotation happens between lines. */
+/* Appends whole rows: [rows, rows+len) holds one or more complete CSV
+ * rows, each ending in '\n' outside quotes (a quoted item key may hold a
+ * line break). Rotation happens between rows. */
 int hc_part_writer_write(hc_part_writer *w, const char *rows, size_t len,
                          hc_error *err);
+/* How many bytes at the start of [p, p+n), which starts at a row, are
+ * whole CSV rows: up to the last '\n' outside double quotes (0 if none). */
+size_t hc_csv_whole_rows(const char *p, size_t n);
+
 /* Flushes and closes the current part (fsync), keeping temporary names. */
 int hc_part_writer_finish(hc_part_writer *w, hc_error *err);
 /* After finish: renames every part to its final name (refusing to replace

@@ -455,9 +455,8 @@ static int copy_part(hc_part_writer *w, const char *path, const char *header,
             start = hlen;
             header_done = 1;
         }
-        size_t end = have;
-        while (end > start && buf[end - 1] != '\n')
-            end--;
+        /* Whole rows only: a quoted key may hold a line break. */
+        size_t end = start + hc_csv_whole_rows(buf + start, have - start);
         if (end > start && (rc = hc_part_writer_write(w, buf + start, end - start, err)))
             goto done;
         memmove(buf, buf + end, have - end);

@@ -307,6 +307,44 @@ static int rotate(hc_part_writer *w, hc_error *err)
     return rc;
 }
 
+size_t hc_csv_whole_rows(const char *p, size_t n)
+{
+    /* Rows without quotes (nearly all) need only the last line break. */
+    if (!memchr(p, '"', n)) {
+        size_t end = n;
+        while (end > 0 && p[end - 1] != '\n')
+            end--;
+        return end;
+    }
+    size_t end = 0;
+    int inside = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] == '"')
+            inside = !inside;
+        else if (p[i] == '\n' && !inside)
+            end = i + 1;
+    }
+    return end;
+}
+
+/* Length of the first row of [p, p+n): through its line break outside
+ * quotes (n when there is none). */
+static size_t first_row(const char *p, size_t n)
+{
+    const char *nl = memchr(p, '\n', n);
+    size_t upto = nl ? (size_t)(nl - p) + 1 : n;
+    if (!memchr(p, '"', upto))
+        return upto;
+    int inside = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] == '"')
+            inside = !inside;
+        else if (p[i] == '\n' && !inside)
+            return i + 1;
+    }
+    return n;
+}
+
 int hc_part_writer_write(hc_part_writer *w, const char *rows, size_t len,
                          hc_error *err)
 {
@@ -330,8 +368,7 @@ int hc_part_writer_write(hc_part_writer *w, const char *rows, size_t len,
             w->part_has_row = 1;
             return 0;
         }
-        const char *nl = memchr(rows + pos, '\n', rest);
-        size_t line = (size_t)(nl - (rows + pos)) + 1;
+        size_t line = first_row(rows + pos, rest);
         if (w->part_has_row && w->part_bytes + line > w->limit) {
             int rc = rotate(w, err);
             if (rc != 0)

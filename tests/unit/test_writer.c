@@ -226,6 +226,36 @@ START_TEST(oversize_row_gets_own_part)
 }
 END_TEST
 
+/* A quoted key may hold a line break: rotation happens only at a line
+ * break outside quotes. Header "h\n" (2), limit 10; row 1 is the 9 bytes
+ * "a<LF>b",1<LF> and goes alone (11 > 10, but the part has no row yet);
+ * row 2 "c,2\n" makes 15 > 10 -> part1. Splitting at the first LF would
+ * have cut row 1 after "a (2 + 3 = 5 fits, then 5 + 6 = 11 does not). */
+START_TEST(rotation_skips_quoted_line_breaks)
+{
+    const char *dir = fresh_dir("quoted");
+    hc_part_writer *w = open_writer(dir, "h\n", 10);
+    hc_error err;
+    const char *rows = "\"a\nb\",1\nc,2\n";
+    ck_assert_int_eq(hc_part_writer_write(w, rows, strlen(rows), &err), 0);
+    ck_assert_int_eq(hc_part_writer_finish(w, &err), 0);
+    ck_assert_int_eq(hc_part_writer_commit(w, &err), 0);
+    ck_assert_uint_eq(hc_part_writer_part_count(w), 2);
+    check_file(dir, P0, "h\n\"a\nb\",1\n");
+    check_file(dir, P1, "h\nc,2\n");
+    hc_part_writer_free(w);
+    remove_tree(dir);
+
+    /* hc_csv_whole_rows: up to the last line break outside quotes */
+    const char *t = "a,1\n\"x\ny\",2\n\"p\nq";
+    ck_assert_uint_eq(hc_csv_whole_rows(t, strlen(t)), 12);
+    ck_assert_uint_eq(hc_csv_whole_rows("a\nb", 3), 2);
+    ck_assert_uint_eq(hc_csv_whole_rows("abc", 3), 0);
+    ck_assert_uint_eq(hc_csv_whole_rows("\"a\n", 3), 0);
+    ck_assert_uint_eq(hc_csv_whole_rows("\"\"\"\n\",1\n", 8), 8);
+}
+END_TEST
+
 /* Header larger than the limit: every part is header + exactly one row. */
 START_TEST(header_larger_than_limit)
 {
@@ -672,6 +702,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, rotation_row_by_row);
     tcase_add_test(tc, rotation_uneven_chunks);
     tcase_add_test(tc, oversize_row_gets_own_part);
+    tcase_add_test(tc, rotation_skips_quoted_line_breaks);
     tcase_add_test(tc, header_larger_than_limit);
     tcase_add_test(tc, empty_export_is_header_only_part0);
     tcase_add_test(tc, large_volume_through_buffer);
