@@ -30,4 +30,38 @@ for folder in forecasted-values accuracy-metrics-values; do
         fail "$folder: parts do not add up to the single-part export"
 done
 pass "parts rotate at the limit, start with the header and add up to the whole"
+
+# Item keys holding a quoted line break (and a comma): a part may end only at
+# a line break outside quotes, so every part parses into whole rows.
+python3 - <<'PY'
+import datetime
+rows = ["item_id,store,timestamp,target_value"]
+for item in ['"a\nb"', "c", '"d,e"', '"f\n\ng"']:
+    for day in range(60):
+        t = datetime.date(2024, 1, 1) + datetime.timedelta(days=day)
+        rows.append(f"{item},s,{t} 00:00:00,{day % 7 + 1}.5")
+open("quoted.csv", "w").write("\n".join(rows) + "\n")
+PY
+predictor_request q SeasonalNaive D 7 2 0.5 "$TMP/quoted.csv" >q.json
+hc create-predictor --cli-input-json file://q.json >/dev/null
+export_job qwhole q qone >/dev/null
+export_job qsplit q qmany --part-size-limit 1024 >/dev/null
+python3 - "$stamp" <<'PY' || fail "a part holds a cut row (see above)"
+import csv, glob, sys
+stamp = sys.argv[1]
+for folder in ("forecasted-values", "accuracy-metrics-values"):
+    parts = sorted(glob.glob(f"s3/qmany/{folder}/*.csv"),
+                   key=lambda f: int(f.rsplit("part", 1)[1][:-4]))
+    assert len(parts) >= 2, f"{folder}: only {len(parts)} parts"
+    joined = []
+    for f in parts:
+        rows = list(csv.reader(open(f, newline="")))
+        bad = [r for r in rows if len(r) != len(rows[0])]
+        assert not bad, f"{f}: {len(bad)} rows of the wrong width, e.g. {bad[0]}"
+        joined += rows[1:]
+    whole = list(csv.reader(open(f"s3/qone/{folder}/qwhole_{stamp}_part0.csv", newline="")))[1:]
+    assert joined == whole, f"{folder}: parts do not add up to the whole"
+    assert any("\n" in r[0] for r in whole), "no key with a line break"
+PY
+pass "quoted line breaks in item keys never split a row across parts"
 finish
