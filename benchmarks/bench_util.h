@@ -24,6 +24,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "hindcast/model.h"
+
 static inline double bench_now(void)
 {
     struct timespec ts;
@@ -107,6 +109,26 @@ static inline void bench_remove_tree(const char *dir)
     if (system(cmd) != 0)
         fprintf(stderr, "could not remove %s\n", dir);
     free(cmd);
+}
+
+/* `--model NAME` of the accuracy harnesses: appends the model named (ARN
+ * or short name) to models[*n]; 0, or 2 (the exit status) after saying
+ * why on stderr. */
+static inline int bench_add_model(const hc_model **models, size_t *n, size_t max,
+                                  const char *name, const char *prog)
+{
+    const hc_model *m = hc_model_by_name(name);
+    if (!m) {
+        fprintf(stderr, "%s: unknown model '%s' (supported: %s)\n", prog, name,
+                hc_model_supported_arns());
+        return 2;
+    }
+    if (*n == max) {
+        fprintf(stderr, "%s: at most %zu models\n", prog, max);
+        return 2;
+    }
+    models[(*n)++] = m;
+    return 0;
 }
 
 /* How much parallelism the machine really gives right now: a CPU-bound

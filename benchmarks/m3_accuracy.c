@@ -424,17 +424,8 @@ int main(int argc, char **argv)
             usage(stdout);
             return 0;
         } else if (strcmp(a, "--model") == 0 && v) {
-            const hc_model *m = hc_model_by_name(v);
-            if (!m) {
-                fprintf(stderr, "m3_accuracy: unknown model '%s' (supported: %s)\n",
-                        v, hc_model_supported_arns());
+            if (bench_add_model(models, &nmodels, MAX_MODELS, v, "m3_accuracy"))
                 return 2;
-            }
-            if (nmodels == MAX_MODELS) {
-                fprintf(stderr, "m3_accuracy: at most %d models\n", MAX_MODELS);
-                return 2;
-            }
-            models[nmodels++] = m;
             i++;
         } else if (strcmp(a, "--groups") == 0 && v) {
             if (parse_groups(v, use) != 0) {

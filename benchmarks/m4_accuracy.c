@@ -11,6 +11,8 @@
  * sNaive, Naive2, SES) and comparing with the official table.
  *
  * Usage: see benchmarks/README.md or `m4_accuracy --help`. */
+#include "bench_util.h" /* first: it sets _DEFAULT_SOURCE */
+
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
@@ -1012,17 +1014,8 @@ int main(int argc, char **argv)
             usage(stdout);
             return 0;
         } else if (strcmp(a, "--model") == 0 && v) {
-            const hc_model *m = hc_model_by_name(v);
-            if (!m) {
-                fprintf(stderr, "m4_accuracy: unknown model '%s' (supported: %s)\n",
-                        v, hc_model_supported_arns());
+            if (bench_add_model(models, &nmodels, MAX_MODELS, v, "m4_accuracy"))
                 return 2;
-            }
-            if (nmodels == MAX_MODELS) {
-                fprintf(stderr, "m4_accuracy: at most %d models\n", MAX_MODELS);
-                return 2;
-            }
-            models[nmodels++] = m;
             i++;
         } else if (strcmp(a, "--frequency") == 0 && v) {
             if (strcmp(v, "Hourly") == 0 || strcmp(v, "H") == 0)
