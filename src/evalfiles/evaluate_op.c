@@ -69,7 +69,9 @@ static int load_predictor(hc_service *svc, const char *arn, predictor_data *p,
         rc = hc_error_set(err, HC_ERR_NOMEM, "out of memory");
         goto done;
     }
-    if ((rc = hc_dataset_load_threads(&p->ds, path, svc->threads, err)))
+    /* Mapped: only each item's training values are decoded, when its
+     * MASE scale is needed. */
+    if ((rc = hc_dataset_open(&p->ds, path, svc->threads, err)))
         goto done;
     /* The predictor's backtest windows, oldest first, as its export lists
      * them. */
@@ -132,6 +134,9 @@ typedef struct eval_run {
     group_scratch g;
     hc_part_writer *writer;
     hc_buf rows;
+    double *series;            /* scratch for an item's decoded values */
+    const double *series_vals; /* the predictor's values of item series_key */
+    size_t series_key;         /* SIZE_MAX: none decoded yet */
 } eval_run;
 
 /* Metrics of the points sorted[a..b) (one item-window). */
@@ -165,7 +170,11 @@ static void evaluate_group(eval_run *r, size_t a, size_t b, uint32_t key,
         if (ws > s->start)
             train = (size_t)(ws - s->start) < s->length ? (size_t)(ws - s->start)
                                                          : s->length;
-        scale = hc_mase_scale(r->p->ds->values + s->offset, train, r->season);
+        if (r->series_key != key) {
+            r->series_vals = hc_dataset_series_values(r->p->ds, key, r->series);
+            r->series_key = key;
+        }
+        scale = hc_mase_scale(r->series_vals, train, r->season);
     }
     hc_metrics_window_pooled(&r->pooled[rank], r->g.y, r->g.f, r->g.q, n, scale,
                              out);
@@ -288,6 +297,12 @@ int hc_op_evaluate(hc_service *svc, const json_t *req, json_t **resp,
         opts.owner = owner.data;
         run.p = &pd;
         run.season = hc_freq_season_length(pd.def.freq);
+        run.series_key = SIZE_MAX;
+        size_t longest = hc_dataset_longest_series(pd.ds);
+        if (!(run.series = malloc((longest ? longest : 1) * sizeof *run.series))) {
+            rc = hc_error_set(err, HC_ERR_NOMEM, "out of memory");
+            goto done;
+        }
     }
     if ((rc = resolve_dest(svc, dest, &dest_dir, err)))
         goto done;
@@ -364,6 +379,7 @@ done:
     free(run.first);
     free(run.last);
     free(run.bounds);
+    free(run.series);
     free(run.dims);
     hc_buf_free(&run.rows);
     hc_buf_free(&header);
