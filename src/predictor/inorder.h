@@ -46,7 +46,7 @@ int hc_inorder_wait(hc_inorder *q, size_t index);
 /* Item `index` is finished: commits it and every finished item after it
  * that its turn has come for. Returns the commit's error, else 0. */
 int hc_inorder_done(hc_inorder *q, size_t index, hc_error *err);
-/* Item `index`'s worker gives up on it (cancelled, or it failed before
+/* A worker gives up on its item (cancelled, or it failed before
  * hc_inorder_done): nothing more is committed and waiting workers return
  * -1, since the window can never move past that item. A worker that
  * returns an error from an item must call this (or have had its commit
