@@ -111,13 +111,15 @@ END_TEST
  *
  * hc_train polls `cancelled` before each item. The first thread to call it
  * (hc_train's own check, then worker 0) lets its first item through, then
- * at its second item waits until the other worker has gone as far ahead as
- * the window lets it (its calls stop) and only then says "stop". The other
+ * at its second item waits until the other worker (held back until worker
+ * 0 has started) has gone as far ahead as the window lets it (its calls
+ * stop) and only then says "stop". The other
  * worker is then waiting for worker 0's item, which will never be done: it
  * must be woken, or hc_train never returns (the test times out). */
 static pthread_t first_caller;
 static atomic_int have_first;
 static atomic_size_t other_calls;
+static atomic_int first_started;
 static int first_calls;
 
 static int cancel_when_other_waits(void)
@@ -126,11 +128,18 @@ static int cancel_when_other_waits(void)
     if (atomic_compare_exchange_strong(&have_first, &expected, 1))
         first_caller = pthread_self();
     if (!pthread_equal(pthread_self(), first_caller)) {
+        /* not before worker 0 holds its first item, or under load this
+         * worker could run the whole dataset alone */
+        while (!atomic_load(&first_started))
+            nanosleep(&(struct timespec){0, 1000000}, NULL);
         atomic_fetch_add(&other_calls, 1);
         return 0;
     }
-    if (++first_calls < 3)
+    if (++first_calls < 3) {
+        if (first_calls == 2)
+            atomic_store(&first_started, 1);
         return 0;
+    }
     size_t last = atomic_load(&other_calls);
     for (int stable = 0, k = 0; stable < 20 && k < 1000; k++) {
         nanosleep(&(struct timespec){0, 10000000}, NULL);
