@@ -391,6 +391,7 @@ int hc_evaluate(const hc_eval_setup *setup, hc_eval_totals *totals,
         for (int t = 0; t < threads; t++)
             if (ctx.errors[t].code) {
                 *err = ctx.errors[t];
+                rc = err->code;
                 break;
             }
     }

@@ -272,6 +272,7 @@ int hc_train(const hc_predictor_def *def, const hc_dataset *ds, int threads,
         for (int t = 0; t < threads; t++)
             if (worker_errors[t].code) {
                 *err = worker_errors[t];
+                rc = err->code;
                 break;
             }
         goto done;
