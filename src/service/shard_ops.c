@@ -437,8 +437,18 @@ static int copy_part(hc_part_writer *w, const char *path, const char *header,
                                  zerr == Z_ERRNO ? strerror(errno) : msg);
             goto done;
         }
-        if (n == 0)
+        if (n == 0) {
+            /* gzread ends a gzip stream that stops before its trailer as
+             * if it were whole; only gzerror tells. */
+            int zerr;
+            gzerror(gz, &zerr);
+            if (zerr == Z_BUF_ERROR) {
+                rc = hc_error_set_at(err, HC_ERR_INVALID_INPUT, path, 0, 0,
+                                     "cannot read: the compressed stream is cut short");
+                goto done;
+            }
             break;
+        }
         have += (size_t)n;
         size_t start = 0;
         if (!header_done) {
