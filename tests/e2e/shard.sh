@@ -233,10 +233,22 @@ PY
 expect_error 254 "forecasted-values/$cut_part: cannot read: the compressed stream is cut short" \
     merge e7 gz0 gz1 gzcut2 -- --compression gzip
 nothing_in e7
+# A manifest whose counts would overflow the shard arithmetic (caught by
+# the sanitizer build before the counts were checked first).
+cp -r s3/sh/plain1 s3/sh/huge1
+python3 - s3/sh/huge1/_HINDCAST_SHARD.json <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1]))
+m["ShardCount"], m["ShardIndex"], m["TotalItemCount"] = 2, 1, 6000000000000000000
+json.dump(m, open(sys.argv[1], "w"))
+PY
+expect_error 254 "_HINDCAST_SHARD.json: shard 1 of 2 with items [66, +67) of 6000000000000000000 is not a shard that --shard makes" \
+    merge e8 huge1
+nothing_in e8
 expect_error 254 "(ResourceAlreadyExistsException) when calling the MergeBacktestExports operation: The destination s3://m/plain already holds export parts" \
     merge plain plain0 plain1 plain2
 same s3/one/plain s3/m/plain
-pass "merge refuses a missing or duplicate shard, another request, other data, an unfinished source, an unsharded one, a truncated gzip part and a destination with parts; nothing is written"
+pass "merge refuses a missing or duplicate shard, another request, other data, an unfinished source, an unsharded one, a truncated gzip part, a manifest with impossible counts and a destination with parts; nothing is written"
 
 expect_error 252 "argument --shard: only create-predictor and create-auto-predictor take --shard" \
     hc --shard 0/2 describe-predictor --predictor-arn $P/p
