@@ -226,9 +226,8 @@ static int commit_item(void *p, size_t index, hc_error *err)
     return rc;
 }
 
-static int evaluate_item(void *p, size_t index, int worker)
+static int evaluate_one(eval_ctx *ctx, size_t index, int worker)
 {
-    eval_ctx *ctx = p;
     const hc_eval_setup *setup = ctx->setup;
     const hc_predictor_def *def = setup->def;
     const hc_dataset *ds = setup->ds;
@@ -237,7 +236,7 @@ static int evaluate_item(void *p, size_t index, int worker)
     hc_item_eval *res = &ctx->items[index % ctx->window];
     hc_error *err = &ctx->errors[worker];
     if (hc_inorder_wait(&ctx->commits, index) != 0)
-        return 1; /* a commit failed; its worker holds the error */
+        return 1; /* the run failed; the failing worker holds the error */
     worker_scratch *sc = &ctx->scratch[worker];
     size_t h = def->horizon, nq = def->nquantiles;
     int season = hc_freq_season_length(def->freq);
@@ -321,6 +320,15 @@ static int evaluate_item(void *p, size_t index, int worker)
     return hc_inorder_done(&ctx->commits, index, err);
 }
 
+static int evaluate_item(void *p, size_t index, int worker)
+{
+    eval_ctx *ctx = p;
+    int rc = evaluate_one(ctx, index, worker);
+    if (rc)
+        hc_inorder_fail(&ctx->commits); /* item never done: wake the waiters */
+    return rc;
+}
+
 int hc_evaluate(const hc_eval_setup *setup, hc_eval_totals *totals,
                 hc_error *err)
 {
@@ -383,6 +391,7 @@ int hc_evaluate(const hc_eval_setup *setup, hc_eval_totals *totals,
         for (int t = 0; t < threads; t++)
             if (ctx.errors[t].code) {
                 *err = ctx.errors[t];
+                rc = err->code;
                 break;
             }
     }

@@ -71,6 +71,14 @@ int hc_inorder_done(hc_inorder *q, size_t index, hc_error *err)
     return rc;
 }
 
+void hc_inorder_fail(hc_inorder *q)
+{
+    pthread_mutex_lock(&q->mu);
+    q->failed = 1;
+    pthread_cond_broadcast(&q->room);
+    pthread_mutex_unlock(&q->mu);
+}
+
 void hc_inorder_free(hc_inorder *q)
 {
     if (q->cond_ready)

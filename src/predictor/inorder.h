@@ -26,7 +26,7 @@ typedef struct hc_inorder {
     int (*commit)(void *ctx, size_t index, hc_error *err);
     void *ctx;
     pthread_mutex_t mu;
-    pthread_cond_t room; /* `next` moved on, or a commit failed */
+    pthread_cond_t room; /* `next` moved on, or the run failed */
     int mutex_ready, cond_ready;
     unsigned char *done; /* cap flags, item i at i % cap */
     size_t cap, n, next;
@@ -40,12 +40,18 @@ int hc_inorder_init(hc_inorder *q, size_t cap,
 /* Starts a run of n items (any number), none done. */
 void hc_inorder_start(hc_inorder *q, size_t n);
 /* Blocks until item `index` fits in the window (index < next + cap).
- * Returns 0, or -1 once a commit has failed (the committing worker holds
- * that error). */
+ * Returns 0, or -1 once the run failed (a commit or hc_inorder_fail; the
+ * failing worker holds the error). */
 int hc_inorder_wait(hc_inorder *q, size_t index);
 /* Item `index` is finished: commits it and every finished item after it
  * that its turn has come for. Returns the commit's error, else 0. */
 int hc_inorder_done(hc_inorder *q, size_t index, hc_error *err);
+/* A worker gives up on its item (cancelled, or it failed before
+ * hc_inorder_done): nothing more is committed and waiting workers return
+ * -1, since the window can never move past that item. A worker that
+ * returns an error from an item must call this (or have had its commit
+ * fail), or workers waiting for room wait forever. */
+void hc_inorder_fail(hc_inorder *q);
 /* NULL-safe after a zeroed or initialised q. */
 void hc_inorder_free(hc_inorder *q);
 

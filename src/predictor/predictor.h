@@ -163,7 +163,7 @@ typedef struct hc_train_summary {
 
 /* Fits every (item, window) on `threads` workers and writes the model file
  * (temporary name, fsync, rename). Deterministic for any thread count.
- * `cancelled` (may be NULL) is polled between batches; when it returns
+ * `cancelled` (may be NULL) is polled before each item; when it returns
  * non-zero training stops with HC_ERR_STOPPED and no model file. */
 int hc_train(const hc_predictor_def *def, const hc_dataset *ds, int threads,
              const char *model_path, int (*cancelled)(void),

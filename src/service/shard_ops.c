@@ -331,11 +331,14 @@ static int load_source(const hc_service *svc, source *s, hc_error *err)
         read_folder(m, "AccuracyMetricsValues", &s->aheader, &s->aparts))
         return bad_source(err, s, "%s is not a shard manifest of this version "
                           "of hindcast (format %d)", MANIFEST_NAME, MANIFEST_VERSION);
-    /* The shard's items as --shard I/N assigns them. */
-    long long lo = s->count > 0 ? s->index * s->total / s->count : 0;
-    long long hi = s->count > 0 ? (s->index + 1) * s->total / s->count : 0;
-    if (s->count < 1 || s->count > HC_MAX_SHARDS || s->index < 0 || s->index >= s->count || s->total < 0 ||
-        s->first_index != lo || s->items != hi - lo)
+    /* The shard's items as --shard I/N assigns them; the products cannot
+     * overflow once the counts are in range. */
+    int in_range = s->count >= 1 && s->count <= HC_MAX_SHARDS && s->index >= 0 &&
+                   s->index < s->count && s->total >= 0 &&
+                   s->total <= LLONG_MAX / HC_MAX_SHARDS;
+    long long lo = in_range ? s->index * s->total / s->count : 0;
+    long long hi = in_range ? (s->index + 1) * s->total / s->count : 0;
+    if (!in_range || s->first_index != lo || s->items != hi - lo)
         return bad_source(err, s, "%s: shard %lld of %lld with items [%lld, +%lld) "
                           "of %lld is not a shard that --shard makes", MANIFEST_NAME,
                           s->index, s->count, s->first_index, s->items, s->total);
@@ -437,8 +440,18 @@ static int copy_part(hc_part_writer *w, const char *path, const char *header,
                                  zerr == Z_ERRNO ? strerror(errno) : msg);
             goto done;
         }
-        if (n == 0)
+        if (n == 0) {
+            /* gzread ends a gzip stream that stops before its trailer as
+             * if it were whole; only gzerror tells. */
+            int zerr;
+            gzerror(gz, &zerr);
+            if (zerr == Z_BUF_ERROR) {
+                rc = hc_error_set_at(err, HC_ERR_INVALID_INPUT, path, 0, 0,
+                                     "cannot read: the compressed stream is cut short");
+                goto done;
+            }
             break;
+        }
         have += (size_t)n;
         size_t start = 0;
         if (!header_done) {

@@ -221,10 +221,34 @@ expect_error 254 "Source 's3://sh/unfinished': no _CHECK in $TMP/s3/sh/unfinishe
 expect_error 254 "no _HINDCAST_SHARD.json in $TMP/s3/one/plain: only exports of predictors created with --shard can be merged" \
     hc merge-backtest-exports --sources "$TMP/s3/one/plain" --predictor-backtest-export-job-name j \
     --destination "S3Config={Path=s3://m/e6,RoleArn=$ROLE}"
+# A gzip part cut short by its 8-byte trailer (CRC and length): every row
+# decompresses, but the stream has no end and its CRC is never checked.
+cp -r s3/sh/gz2 s3/sh/gzcut2
+cut_part=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["ForecastedValues"]["Parts"][0])' \
+    s3/sh/gzcut2/_HINDCAST_SHARD.json)
+python3 - "s3/sh/gzcut2/forecasted-values/$cut_part" <<'PY'
+import os, sys
+os.truncate(sys.argv[1], os.path.getsize(sys.argv[1]) - 8)
+PY
+expect_error 254 "forecasted-values/$cut_part: cannot read: the compressed stream is cut short" \
+    merge e7 gz0 gz1 gzcut2 -- --compression gzip
+nothing_in e7
+# A manifest whose counts would overflow the shard arithmetic (caught by
+# the sanitizer build before the counts were checked first).
+cp -r s3/sh/plain1 s3/sh/huge1
+python3 - s3/sh/huge1/_HINDCAST_SHARD.json <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1]))
+m["ShardCount"], m["ShardIndex"], m["TotalItemCount"] = 2, 1, 6000000000000000000
+json.dump(m, open(sys.argv[1], "w"))
+PY
+expect_error 254 "_HINDCAST_SHARD.json: shard 1 of 2 with items [66, +67) of 6000000000000000000 is not a shard that --shard makes" \
+    merge e8 huge1
+nothing_in e8
 expect_error 254 "(ResourceAlreadyExistsException) when calling the MergeBacktestExports operation: The destination s3://m/plain already holds export parts" \
     merge plain plain0 plain1 plain2
 same s3/one/plain s3/m/plain
-pass "merge refuses a missing or duplicate shard, another request, other data, an unfinished source, an unsharded one and a destination with parts; nothing is written"
+pass "merge refuses a missing or duplicate shard, another request, other data, an unfinished source, an unsharded one, a truncated gzip part, a manifest with impossible counts and a destination with parts; nothing is written"
 
 expect_error 252 "argument --shard: only create-predictor and create-auto-predictor take --shard" \
     hc --shard 0/2 describe-predictor --predictor-arn $P/p

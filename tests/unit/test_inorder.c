@@ -1,12 +1,16 @@
 /* hc_inorder: items finished in any order on several threads reach commit
  * in index order, never more than `cap` in flight, and a failed commit
  * stops the run without a deadlock. */
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "hc_check.h"
 #include "hindcast/parallel.h"
 #include "predictor/inorder.h"
+#include "predictor/predictor.h"
 
 typedef struct run {
     hc_inorder q;
@@ -102,6 +106,97 @@ START_TEST(failed_commit_stops_the_run)
 }
 END_TEST
 
+
+/* ---- a worker that stops before its item (training's cancellation) -----
+ *
+ * hc_train polls `cancelled` before each item. The first thread to call it
+ * (hc_train's own check, then worker 0) lets its first item through, then
+ * at its second item waits until the other worker (held back until worker
+ * 0 has started) has gone as far ahead as the window lets it (its calls
+ * stop) and only then says "stop". The other
+ * worker is then waiting for worker 0's item, which will never be done: it
+ * must be woken, or hc_train never returns (the test times out). */
+static pthread_t first_caller;
+static atomic_int have_first;
+static atomic_size_t other_calls;
+static atomic_int first_started;
+static int first_calls;
+
+static int cancel_when_other_waits(void)
+{
+    int expected = 0;
+    if (atomic_compare_exchange_strong(&have_first, &expected, 1))
+        first_caller = pthread_self();
+    if (!pthread_equal(pthread_self(), first_caller)) {
+        /* not before worker 0 holds its first item, or under load this
+         * worker could run the whole dataset alone */
+        while (!atomic_load(&first_started))
+            nanosleep(&(struct timespec){0, 1000000}, NULL);
+        atomic_fetch_add(&other_calls, 1);
+        return 0;
+    }
+    if (++first_calls < 3) {
+        if (first_calls == 2)
+            atomic_store(&first_started, 1);
+        return 0;
+    }
+    size_t last = atomic_load(&other_calls);
+    for (int stable = 0, k = 0; stable < 20 && k < 1000; k++) {
+        nanosleep(&(struct timespec){0, 10000000}, NULL);
+        size_t now = atomic_load(&other_calls);
+        stable = now == last && now > 0 ? stable + 1 : 0;
+        last = now;
+    }
+    return 1;
+}
+
+START_TEST(cancelled_training_wakes_waiting_workers)
+{
+    /* More items than training's window (2048) plus a chunk, so the other
+     * worker cannot finish the run alone. */
+    enum { NS = 2600, LEN = 8 };
+    static char idbuf[NS][8];
+    static const char *ids[NS];
+    static size_t len[NS];
+    static int64_t starts[NS];
+    double *v = malloc((size_t)NS * LEN * sizeof *v);
+    ck_assert_ptr_nonnull(v);
+    for (size_t s = 0; s < NS; s++) {
+        snprintf(idbuf[s], sizeof idbuf[s], "i%04zu", s);
+        ids[s] = idbuf[s];
+        len[s] = LEN;
+        starts[s] = 0;
+        for (size_t i = 0; i < LEN; i++)
+            v[s * LEN + i] = (double)(s + i);
+    }
+    hc_error err;
+    hc_dataset *ds = NULL;
+    ck_assert_int_eq(hc_dataset_from_arrays(&ds, HC_FREQ_D, 0, NULL, NS, ids, NULL, starts,
+                                            len, v, NULL, &err),
+                     0);
+    hc_predictor_def def;
+    memset(&def, 0, sizeof def);
+    def.model = hc_model_by_name("Naive");
+    ck_assert_ptr_nonnull(def.model);
+    def.horizon = 1;
+    def.nwindows = 1;
+    def.freq = HC_FREQ_D;
+    const char *dir = getenv("HINDCAST_TEST_TMP");
+    if (!dir || !*dir)
+        dir = "/tmp";
+    hc_check_mkdir_p(dir, 0777);
+    char path[1024];
+    snprintf(path, sizeof path, "%s/inorder_%ld_model.bin", dir, (long)getpid());
+    hc_train_summary summary;
+    int rc = hc_train(&def, ds, 2, path, cancel_when_other_waits, &summary, &err);
+    ck_assert_int_eq(rc, HC_ERR_STOPPED);
+    ck_assert_int_eq(err.code, HC_ERR_STOPPED);
+    ck_assert_int_ne(access(path, F_OK), 0); /* no model file */
+    hc_dataset_free(ds);
+    free(v);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
     Suite *s = suite_create("inorder");
@@ -110,6 +205,10 @@ static Suite *make_suite(void)
     tcase_add_test(tc, commits_in_order_within_the_window);
     tcase_add_test(tc, failed_commit_stops_the_run);
     suite_add_tcase(s, tc);
+    TCase *users = tcase_create("users");
+    tcase_set_timeout(users, 30);
+    tcase_add_test(users, cancelled_training_wakes_waiting_workers);
+    suite_add_tcase(s, users);
     return s;
 }
 
