@@ -163,6 +163,40 @@ static json_t *header_json(const hc_buf *h)
     return json_stringn(h->data ? h->data : "", h->len ? h->len - 1 : 0);
 }
 
+/* The byte sizes of the parts named in `names`, as committed under
+ * dest/folder: a merge refuses a part whose size changed since (a copy cut
+ * short at a row boundary would otherwise merge without a trace). NULL
+ * when a part cannot be read. */
+static json_t *part_sizes(const char *dest, const char *folder, const json_t *names)
+{
+    json_t *sizes = json_array();
+    for (size_t i = 0; sizes && i < json_array_size(names); i++) {
+        char *path = hc_path3(dest, folder, json_string_value(json_array_get(names, i)));
+        struct stat st;
+        int ok = path && stat(path, &st) == 0;
+        free(path);
+        if (!ok) {
+            json_decref(sizes);
+            return NULL;
+        }
+        json_array_append_new(sizes, json_integer((json_int_t)st.st_size));
+    }
+    return sizes;
+}
+
+static json_t *folder_json(const char *dest, const char *folder, const hc_buf *header,
+                           const char *prefix, const char *ext, size_t nparts)
+{
+    json_t *names = part_names(prefix, ext, nparts);
+    json_t *sizes = part_sizes(dest, folder, names);
+    if (!sizes) {
+        json_decref(names);
+        return NULL;
+    }
+    return json_pack("{s:o,s:o,s:o}", "Header", header_json(header), "Parts", names,
+                     "PartBytes", sizes);
+}
+
 int hc_svc_write_shard_manifest(const hc_service *svc, const json_t *pdoc,
                                 const hc_predictor_def *def,
                                 const hc_dataset *ds, const char *dest,
@@ -199,13 +233,16 @@ int hc_svc_write_shard_manifest(const hc_service *svc, const json_t *pdoc,
     json_object_set_new(m, "Compression",
                         json_string(svc->compression == HC_COMPRESSION_GZIP ? "gzip"
                                                                             : "none"));
-    json_object_set_new(m, "ForecastedValues",
-                        json_pack("{s:o,s:o}", "Header", header_json(&fh), "Parts",
-                                  part_names(prefix, ext, forecast_parts)));
-    json_object_set_new(m, "AccuracyMetricsValues",
-                        json_pack("{s:o,s:o}", "Header", header_json(&ah), "Parts",
-                                  part_names(prefix, ext, accuracy_parts)));
-    int rc = ju_dump_cli(m, &text) != 0 || fh.failed || ah.failed
+    json_t *ff = folder_json(dest, "forecasted-values", &fh, prefix, ext, forecast_parts);
+    json_t *af = folder_json(dest, "accuracy-metrics-values", &ah, prefix, ext,
+                             accuracy_parts);
+    int readable = ff && af;
+    json_object_set_new(m, "ForecastedValues", ff ? ff : json_null());
+    json_object_set_new(m, "AccuracyMetricsValues", af ? af : json_null());
+    int rc = !readable
+                 ? hc_error_set(err, HC_ERR_IO, "cannot read back the parts under %s "
+                                "to record their sizes", dest)
+             : ju_dump_cli(m, &text) != 0 || fh.failed || ah.failed
                  ? hc_error_set(err, HC_ERR_NOMEM, "out of memory")
                  : hc_write_file_atomic(dest, MANIFEST_NAME, text.data, text.len, err);
     json_decref(m);
@@ -226,6 +263,7 @@ typedef struct source {
     const char *request_hash, *data_hash, *compression, *format;
     const char *fheader, *aheader;
     json_t *fparts, *aparts;
+    json_t *fbytes, *abytes; /* each part's size when it was written */
 } source;
 
 static int bad_source(hc_error *err, const source *s, const char *fmt, ...)
@@ -279,16 +317,44 @@ static int get_int(const json_t *m, const char *key, long long *out)
 }
 
 static int read_folder(const json_t *m, const char *key, const char **header,
-                       json_t **parts)
+                       json_t **parts, json_t **sizes)
 {
     json_t *f = json_object_get(m, key);
     *header = json_string_value(json_object_get(f, "Header"));
     *parts = json_object_get(f, "Parts");
-    if (!*header || !json_is_array(*parts) || json_array_size(*parts) == 0)
+    *sizes = json_object_get(f, "PartBytes");
+    if (!*header || !json_is_array(*parts) || json_array_size(*parts) == 0 ||
+        !json_is_array(*sizes) || json_array_size(*sizes) != json_array_size(*parts))
         return -1;
     for (size_t i = 0; i < json_array_size(*parts); i++)
-        if (!plain_name(json_string_value(json_array_get(*parts, i))))
+        if (!plain_name(json_string_value(json_array_get(*parts, i))) ||
+            !json_is_integer(json_array_get(*sizes, i)))
             return -1;
+    return 0;
+}
+
+/* Every part the manifest names is there, with the size it was written
+ * with. */
+static int check_part_sizes(const source *s, const char *folder, const json_t *parts,
+                            const json_t *sizes, hc_error *err)
+{
+    for (size_t i = 0; i < json_array_size(parts); i++) {
+        const char *name = json_string_value(json_array_get(parts, i));
+        long long want = (long long)json_integer_value(json_array_get(sizes, i));
+        char *path = hc_path3(s->dir, folder, name);
+        if (!path)
+            return hc_error_set(err, HC_ERR_NOMEM, "out of memory");
+        struct stat st;
+        int found = stat(path, &st) == 0;
+        free(path);
+        if (!found)
+            return bad_source(err, s, "%s/%s, named in its %s, is missing", folder, name,
+                              MANIFEST_NAME);
+        if ((long long)st.st_size != want)
+            return bad_source(err, s, "%s/%s is %lld bytes, its %s says %lld: the part "
+                              "was cut short or changed after the export", folder, name,
+                              (long long)st.st_size, MANIFEST_NAME, want);
+    }
     return 0;
 }
 
@@ -327,8 +393,8 @@ static int load_source(const hc_service *svc, source *s, hc_error *err)
         get_int(m, "TotalItemCount", &s->total) ||
         get_int(m, "FirstItemIndex", &s->first_index) || !s->request_hash ||
         !s->data_hash || !s->compression || !s->format ||
-        read_folder(m, "ForecastedValues", &s->fheader, &s->fparts) ||
-        read_folder(m, "AccuracyMetricsValues", &s->aheader, &s->aparts))
+        read_folder(m, "ForecastedValues", &s->fheader, &s->fparts, &s->fbytes) ||
+        read_folder(m, "AccuracyMetricsValues", &s->aheader, &s->aparts, &s->abytes))
         return bad_source(err, s, "%s is not a shard manifest of this version "
                           "of hindcast (format %d)", MANIFEST_NAME, MANIFEST_VERSION);
     /* The shard's items as --shard I/N assigns them; the products cannot
@@ -342,7 +408,9 @@ static int load_source(const hc_service *svc, source *s, hc_error *err)
         return bad_source(err, s, "%s: shard %lld of %lld with items [%lld, +%lld) "
                           "of %lld is not a shard that --shard makes", MANIFEST_NAME,
                           s->index, s->count, s->first_index, s->items, s->total);
-    return 0;
+    if ((rc = check_part_sizes(s, "forecasted-values", s->fparts, s->fbytes, err)))
+        return rc;
+    return check_part_sizes(s, "accuracy-metrics-values", s->aparts, s->abytes, err);
 }
 
 /* Every source against the first: the same predictor request, data, split,

@@ -101,6 +101,12 @@ assert m["ForecastedValues"]["Header"] == ("item_id,store,timestamp,target_value
 assert m["ForecastedValues"]["Parts"] == ["j_2023-11-14T22-13-20Z_part0.csv"]
 assert m["AccuracyMetricsValues"]["Header"].endswith(",Average wQL,RMSE,WAPE,MAPE,MASE")
 assert m["AccuracyMetricsValues"]["Parts"] == ["j_2023-11-14T22-13-20Z_part0.csv"]
+import os
+for key, folder in (("ForecastedValues", "forecasted-values"),
+                    ("AccuracyMetricsValues", "accuracy-metrics-values")):
+    sizes = [os.path.getsize(os.path.join(os.path.dirname(sys.argv[1]), folder, n))
+             for n in m[key]["Parts"]]
+    assert m[key]["PartBytes"] == sizes, (key, m[key]["PartBytes"], sizes)
 PY
 pass "a shard's export names its shard, items, headers and parts in _HINDCAST_SHARD.json"
 
@@ -226,13 +232,37 @@ expect_error 254 "no _HINDCAST_SHARD.json in $TMP/s3/one/plain: only exports of 
 cp -r s3/sh/gz2 s3/sh/gzcut2
 cut_part=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["ForecastedValues"]["Parts"][0])' \
     s3/sh/gzcut2/_HINDCAST_SHARD.json)
+full_size=$(stat -c %s "s3/sh/gzcut2/forecasted-values/$cut_part")
 python3 - "s3/sh/gzcut2/forecasted-values/$cut_part" <<'PY'
 import os, sys
 os.truncate(sys.argv[1], os.path.getsize(sys.argv[1]) - 8)
 PY
+# The manifest's recorded size catches it first ...
+expect_error 254 "forecasted-values/$cut_part is $((full_size - 8)) bytes, its _HINDCAST_SHARD.json says $full_size: the part was cut short or changed after the export" \
+    merge e7 gz0 gz1 gzcut2 -- --compression gzip
+nothing_in e7
+# ... and with the size made to agree, the gzip stream's missing end does.
+python3 - s3/sh/gzcut2/_HINDCAST_SHARD.json <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1]))
+m["ForecastedValues"]["PartBytes"][0] -= 8
+json.dump(m, open(sys.argv[1], "w"))
+PY
 expect_error 254 "forecasted-values/$cut_part: cannot read: the compressed stream is cut short" \
     merge e7 gz0 gz1 gzcut2 -- --compression gzip
 nothing_in e7
+# A plain part cut at a row boundary reads as valid CSV: only its size shows it.
+cp -r s3/sh/plain2 s3/sh/plaincut2
+python3 - s3/sh/plaincut2/forecasted-values/j_2023-11-14T22-13-20Z_part0.csv <<'PY'
+import sys
+data = open(sys.argv[1], "rb").read()
+cut = data.rstrip(b"\n").rfind(b"\n") + 1  # drop the last row
+open(sys.argv[1], "wb").write(data[:cut])
+PY
+expect_error 254 "Source 's3://sh/plaincut2'" merge e8 plain0 plain1 plaincut2
+grep -qF "forecasted-values/j_2023-11-14T22-13-20Z_part0.csv is" "$TMP/err" ||
+    fail "no size message: $(cat "$TMP/err")"
+nothing_in e8
 # A manifest whose counts would overflow the shard arithmetic (caught by
 # the sanitizer build before the counts were checked first).
 cp -r s3/sh/plain1 s3/sh/huge1
