@@ -852,13 +852,7 @@ static int rd_bytes(rd *r, void *dst, size_t n)
         return -1;
     }
     r->left -= n;
-    unsigned char *p = dst;
-    while (n) {
-        uInt k = n > (1u << 30) ? (1u << 30) : (uInt)n;
-        r->crc = crc32(r->crc, p, k);
-        p += k;
-        n -= k;
-    }
+    r->crc = crc_of(r->crc, dst, n);
     return 0;
 }
 
