@@ -111,6 +111,27 @@ static inline void bench_remove_tree(const char *dir)
     free(cmd);
 }
 
+/* Allocations the benchmark programs cannot go on without: exit 3. */
+static inline void *bench_xcalloc(size_t n, size_t size)
+{
+    void *p = calloc(n ? n : 1, size ? size : 1);
+    if (!p) {
+        fputs("benchmark: out of memory\n", stderr);
+        exit(3);
+    }
+    return p;
+}
+
+static inline void *bench_xmalloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    if (!p) {
+        fputs("benchmark: out of memory\n", stderr);
+        exit(3);
+    }
+    return p;
+}
+
 /* `--model NAME` of the accuracy harnesses: appends the model named (ARN
  * or short name) to models[*n]; 0, or 2 (the exit status) after saying
  * why on stderr. */

@@ -81,16 +81,6 @@ static const struct {
 };
 #define NRF (sizeof R_FUNCS / sizeof R_FUNCS[0])
 
-static void *xcalloc(size_t n, size_t size)
-{
-    void *p = calloc(n ? n : 1, size ? size : 1);
-    if (!p) {
-        fprintf(stderr, "m3_accuracy: out of memory\n");
-        exit(3);
-    }
-    return p;
-}
-
 static hc_freq group_freq(int g)
 {
     return g == M3_MONTHLY ? HC_FREQ_M : HC_FREQ_Y;
@@ -167,12 +157,12 @@ static void run_model(run *r, int threads)
 {
     const m3_set *s = r->set;
     size_t n = s->count, h = s->spec->horizon;
-    r->fc = xcalloc(n * h, sizeof *r->fc);
-    r->q = xcalloc(n * NQ * h, sizeof *r->q);
-    r->have = xcalloc(n, 1);
-    r->fallback = xcalloc(n, 1);
-    r->series_sec = xcalloc(n, sizeof *r->series_sec);
-    r->errors = xcalloc(n, sizeof *r->errors);
+    r->fc = bench_xcalloc(n * h, sizeof *r->fc);
+    r->q = bench_xcalloc(n * NQ * h, sizeof *r->q);
+    r->have = bench_xcalloc(n, 1);
+    r->fallback = bench_xcalloc(n, 1);
+    r->series_sec = bench_xcalloc(n, sizeof *r->series_sec);
+    r->errors = bench_xcalloc(n, sizeof *r->errors);
     double t0 = bench_now();
     hc_parallel_for(n, threads, run_one, r);
     r->seconds = bench_now() - t0;
@@ -323,8 +313,8 @@ static void run_r(const m3_set *s, size_t count, const int want[NRF],
     if (pclose(p) != 0)
         fprintf(stderr, "m3_accuracy: Rscript failed on %s\n", s->spec->name);
     size_t h = s->spec->horizon;
-    double *fc = xcalloc(s->count * h, sizeof *fc);
-    unsigned char *have = xcalloc(s->count, 1);
+    double *fc = bench_xcalloc(s->count * h, sizeof *fc);
+    unsigned char *have = bench_xcalloc(s->count, 1);
     for (size_t k = 0; k < NRF; k++) {
         if (!res[k].done)
             continue;
@@ -515,8 +505,8 @@ int main(int argc, char **argv)
         if (!use[g] || !s->spec->sub_file)
             continue;
         size_t h = s->spec->horizon;
-        double *fc = xcalloc(s->count * h, sizeof *fc);
-        unsigned char *have = xcalloc(s->count, 1);
+        double *fc = bench_xcalloc(s->count * h, sizeof *fc);
+        unsigned char *have = bench_xcalloc(s->count, 1);
         for (size_t k = 0; k < NREF; k++) {
             long found = m3_load_submitted(dir, s, REF_METHODS[k], fc, have);
             if (found < 0) {
@@ -559,7 +549,7 @@ int main(int argc, char **argv)
     printf("(Quarterly and Monthly: no submitted forecasts in the data)\n\n");
 
     /* 2. hindcast's models, group by group. */
-    run *runs = xcalloc(nmodels * M3_NGROUPS, sizeof *runs);
+    run *runs = bench_xcalloc(nmodels * M3_NGROUPS, sizeof *runs);
     for (int g = 0; g < M3_NGROUPS; g++) {
         if (!use[g])
             continue;
@@ -678,7 +668,7 @@ int main(int argc, char **argv)
                     continue;
                 }
                 /* hindcast on the same first rn series. */
-                unsigned char *mask = xcalloc(s->count, 1);
+                unsigned char *mask = bench_xcalloc(s->count, 1);
                 double hsec = 0.0;
                 for (size_t i = 0; i < rn; i++) {
                     mask[i] = r->have[i];

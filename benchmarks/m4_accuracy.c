@@ -43,26 +43,6 @@
 /* ------------------------------------------------------------------ */
 /* Small utilities                                                     */
 
-static void *xmalloc(size_t n)
-{
-    void *p = malloc(n ? n : 1);
-    if (!p) {
-        fprintf(stderr, "m4_accuracy: out of memory\n");
-        exit(3);
-    }
-    return p;
-}
-
-static void *xcalloc(size_t n, size_t size)
-{
-    void *p = calloc(n ? n : 1, size ? size : 1);
-    if (!p) {
-        fprintf(stderr, "m4_accuracy: out of memory\n");
-        exit(3);
-    }
-    return p;
-}
-
 static void *xrealloc(void *p, size_t n)
 {
     void *q = realloc(p, n ? n : 1);
@@ -76,7 +56,7 @@ static void *xrealloc(void *p, size_t n)
 static char *xstrdup(const char *s)
 {
     size_t n = strlen(s) + 1;
-    char *d = xmalloc(n);
+    char *d = bench_xmalloc(n);
     memcpy(d, s, n);
     return d;
 }
@@ -123,7 +103,7 @@ static char *read_gz(const char *path, size_t *len_out)
     if (!gz)
         return NULL;
     size_t cap = 1 << 20, len = 0;
-    char *buf = xmalloc(cap);
+    char *buf = bench_xmalloc(cap);
     for (;;) {
         if (cap - len < (1 << 16)) {
             cap *= 2;
@@ -175,12 +155,12 @@ static int csv_load(const char *path, csv_table *t)
     if (!t->text)
         return -1;
     size_t rcap = 64;
-    t->fields = xmalloc(rcap * sizeof *t->fields);
-    t->nfields = xmalloc(rcap * sizeof *t->nfields);
+    t->fields = bench_xmalloc(rcap * sizeof *t->fields);
+    t->nfields = bench_xmalloc(rcap * sizeof *t->nfields);
     char *p = t->text, *end = t->text + len;
     while (p < end) {
         size_t fcap = 16, nf = 0;
-        char **f = xmalloc(fcap * sizeof *f);
+        char **f = bench_xmalloc(fcap * sizeof *f);
         for (;;) {
             char *out = p, *start = p;
             if (*p == '"') {
@@ -335,18 +315,18 @@ static int load_set(const char *dir, const freq_spec *spec, size_t limit,
     if (limit && limit < count)
         count = limit;
     s->count = count;
-    s->ids = xcalloc(count, sizeof *s->ids);
-    s->train = xcalloc(count, sizeof *s->train);
-    s->ntrain = xcalloc(count, sizeof *s->ntrain);
-    s->test = xcalloc(count * spec->horizon, sizeof *s->test);
-    s->mase_m = xcalloc(count, sizeof *s->mase_m);
-    s->scale = xcalloc(count, sizeof *s->scale);
+    s->ids = bench_xcalloc(count, sizeof *s->ids);
+    s->train = bench_xcalloc(count, sizeof *s->train);
+    s->ntrain = bench_xcalloc(count, sizeof *s->ntrain);
+    s->test = bench_xcalloc(count * spec->horizon, sizeof *s->test);
+    s->mase_m = bench_xcalloc(count, sizeof *s->mase_m);
+    s->scale = bench_xcalloc(count, sizeof *s->scale);
     int rc = 0;
     for (size_t i = 0; i < count && rc == 0; i++) {
         char **f = tr.fields[i + 1];
         size_t nf = tr.nfields[i + 1];
         s->ids[i] = xstrdup(f[0]);
-        s->train[i] = xmalloc(nf * sizeof(double));
+        s->train[i] = bench_xmalloc(nf * sizeof(double));
         size_t n = 0;
         for (size_t k = 1; k < nf; k++) {
             if (f[k][0] == '\0')
@@ -690,13 +670,13 @@ static void run_model(const hc_model *model, const m4_set *s, int threads,
     run_ctx ctx = {
         .model = model,
         .set = s,
-        .fc = xcalloc(n * h, sizeof(double)),
-        .q = xcalloc(n * NQUANTILES * h, sizeof(double)),
-        .fallback = xcalloc(n, 1),
-        .failed = xcalloc(n, 1),
-        .errors = xcalloc(n, sizeof *ctx.errors),
+        .fc = bench_xcalloc(n * h, sizeof(double)),
+        .q = bench_xcalloc(n * NQUANTILES * h, sizeof(double)),
+        .fallback = bench_xcalloc(n, 1),
+        .failed = bench_xcalloc(n, 1),
+        .errors = bench_xcalloc(n, sizeof *ctx.errors),
     };
-    double *times = xcalloc((size_t)repeat, sizeof *times);
+    double *times = bench_xcalloc((size_t)repeat, sizeof *times);
     double *first = NULL;
     res->deterministic = 1;
     for (int r = 0; r < repeat; r++) {
@@ -704,7 +684,7 @@ static void run_model(const hc_model *model, const m4_set *s, int threads,
         hc_parallel_for(n, threads, run_one, &ctx);
         times[r] = now_seconds() - t0;
         if (r == 0) {
-            first = xmalloc(n * h * sizeof *first);
+            first = bench_xmalloc(n * h * sizeof *first);
             memcpy(first, ctx.fc, n * h * sizeof *first);
         } else if (memcmp(first, ctx.fc, n * h * sizeof *first) != 0) {
             res->deterministic = 0;
@@ -712,7 +692,7 @@ static void run_model(const hc_model *model, const m4_set *s, int threads,
     }
     res->seconds = median(times, (size_t)repeat);
     res->fc = first;
-    res->have = xcalloc(n, 1);
+    res->have = bench_xcalloc(n, 1);
     for (size_t i = 0; i < n; i++) {
         res->have[i] = (unsigned char)!ctx.failed[i];
         res->fallbacks += ctx.fallback[i];
@@ -748,7 +728,7 @@ static agreement compare_forecasts(const m4_set *s, const double *ours,
     agreement a;
     memset(&a, 0, sizeof a);
     size_t h = s->spec->horizon;
-    double *rel = xcalloc(s->count, sizeof *rel);
+    double *rel = bench_xcalloc(s->count, sizeof *rel);
     for (size_t i = 0; i < s->count; i++) {
         if (!have_ours[i] || !have_ref[i])
             continue;
@@ -915,7 +895,7 @@ static double r_timing(const char *rscript, const char *dir, const m4_set *s,
     sh_quote(out, q_out, sizeof q_out);
     size_t cmdlen = strlen(q_rs) + strlen(q_script) + strlen(q_train) +
                     strlen(q_out) + 256;
-    char *cmd = xmalloc(cmdlen);
+    char *cmd = bench_xmalloc(cmdlen);
     snprintf(cmd, cmdlen, "%s --vanilla %s %s %s %d %zu %zu %s %d 2>&1", q_rs,
              q_script, model_name, q_train, s->spec->fit_season,
              s->spec->horizon, s->count, q_out,
@@ -1138,8 +1118,8 @@ int main(int argc, char **argv)
         if (!use[k])
             continue;
         const m4_set *s = &sets[k];
-        double *fc = xcalloc(s->count * s->spec->horizon, sizeof(double));
-        unsigned char *have = xcalloc(s->count, 1);
+        double *fc = bench_xcalloc(s->count * s->spec->horizon, sizeof(double));
+        unsigned char *have = bench_xcalloc(s->count, 1);
         for (size_t b = 0; b < sizeof bench / sizeof bench[0]; b++) {
             if (load_forecasts(path, s, bench[b], 1, 2, fc, have) != 0) {
                 printf("cannot read %s\n", path);
@@ -1254,8 +1234,8 @@ int main(int argc, char **argv)
             if (ref) {
                 fmt(path, sizeof path, "%s/%s", dir, ref);
                 size_t h = s->spec->horizon;
-                double *rfc = xcalloc(s->count * h, sizeof(double));
-                unsigned char *rhave = xcalloc(s->count, 1);
+                double *rfc = bench_xcalloc(s->count * h, sizeof(double));
+                unsigned char *rhave = bench_xcalloc(s->count, 1);
                 if (load_forecasts(path, s, NULL, 1, 3, rfc, rhave) == 0) {
                     score rs = score_forecasts(s, rfc, rhave);
                     agreement ag =
@@ -1305,8 +1285,8 @@ int main(int argc, char **argv)
                 continue;
             const m4_set *s = rows[r].set;
             fmt(path, sizeof path, "%s/%s", dir, ref);
-            double *rfc = xcalloc(s->count * s->spec->horizon, sizeof(double));
-            unsigned char *rhave = xcalloc(s->count, 1);
+            double *rfc = bench_xcalloc(s->count * s->spec->horizon, sizeof(double));
+            unsigned char *rhave = bench_xcalloc(s->count, 1);
             if (load_forecasts(path, s, NULL, 1, 3, rfc, rhave) == 0) {
                 agreement ag = compare_forecasts(s, rows[r].res.fc,
                                                  rows[r].res.have, rfc, rhave);
@@ -1348,8 +1328,8 @@ int main(int argc, char **argv)
                     continue;
                 }
                 double *rfc =
-                    xcalloc(s->count * s->spec->horizon, sizeof(double));
-                unsigned char *rhave = xcalloc(s->count, 1);
+                    bench_xcalloc(s->count * s->spec->horizon, sizeof(double));
+                unsigned char *rhave = bench_xcalloc(s->count, 1);
                 double rsec = r_timing(rscript, dir, s, rows[r].model->name,
                                        rfc, rhave);
                 double one = rows[r].res.seconds;
