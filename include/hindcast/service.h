@@ -19,6 +19,9 @@ extern "C" {
 
 typedef void (*hc_progress_fn)(void *ctx, const char *stage, size_t done,
                                size_t total);
+/* Called as each phase of a create or export ends ("read", "snapshot",
+ * "train", ...), on the operation's calling thread. */
+typedef void (*hc_phase_fn)(void *ctx, const char *phase);
 
 typedef struct hc_service_options {
     const char *workspace;     /* directory holding all state (created) */
@@ -39,6 +42,8 @@ typedef struct hc_service_options {
                                   detached process does the work */
     hc_progress_fn progress;   /* may be NULL */
     void *progress_ctx;
+    hc_phase_fn phase;         /* may be NULL */
+    void *phase_ctx;
     /* One machine's share of CreatePredictor / CreateAutoPredictor
      * (--shard I/N): the file is read and checked whole, then only items
      * [floor(I*n/N), floor((I+1)*n/N)) of the n in key order are trained,

@@ -142,6 +142,8 @@ int hc_cli_split_globals(int argc, char **argv, hc_cli_globals *g,
             continue;
         if (strcmp(a, "--quiet") == 0) {
             g->quiet = 1;
+        } else if (strcmp(a, "--timings") == 0) {
+            g->timings = 1;
         } else if (strcmp(a, "--help") == 0 && !*verb) {
             g->help = 1;
         } else if (strcmp(a, "--version") == 0 && !*verb) {

@@ -42,6 +42,7 @@ typedef struct hc_cli_globals {
     int compression_level; /* 0: default */
     const char *shard;     /* --shard I/N or auto, as given */
     int quiet;
+    int timings; /* --timings: each phase's wall and CPU time on stderr */
     int help;
     int version;
 } hc_cli_globals;

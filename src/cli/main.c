@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -167,7 +169,8 @@ static void usage(FILE *to)
             "from a Slurm array\n"
             "                      or a Kubernetes indexed Job "
             "(JOB_COMPLETION_INDEX, HINDCAST_SHARD_COUNT)\n"
-            "  --quiet             no progress bar\n\n"
+            "  --quiet             no progress bar\n"
+            "  --timings           each phase's wall and CPU seconds on stderr\n\n"
             "Commands:\n");
     for (const hc_cli_verb *v = verbs; v->name; v++)
         fprintf(to, "  %-40s %s\n", v->name, v->summary);
@@ -190,6 +193,37 @@ typedef struct progress_state {
     int enabled;
     int drawn;
 } progress_state;
+
+/* --timings: wall and CPU seconds (all threads) since the previous mark. */
+typedef struct timing_state {
+    double wall, cpu;       /* at the previous mark */
+    double wall0, cpu0;     /* at the start */
+} timing_state;
+
+static double wall_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static double cpu_now(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec * 1e-6 +
+           (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec * 1e-6;
+}
+
+static void report_phase(void *ctx, const char *phase)
+{
+    timing_state *t = ctx;
+    double w = wall_now(), c = cpu_now();
+    fprintf(stderr, "hindcast: timing %-10s %8.3f s wall %8.3f s CPU\n", phase, w - t->wall,
+            c - t->cpu);
+    t->wall = w;
+    t->cpu = c;
+}
 
 static void draw_progress(void *ctx, const char *stage, size_t done, size_t total)
 {
@@ -437,6 +471,13 @@ int main(int argc, char **argv)
     progress_state ps = {!g.quiet && isatty(STDERR_FILENO), 0};
     opts.progress = draw_progress;
     opts.progress_ctx = &ps;
+    timing_state ts = {0, 0, 0, 0};
+    if (g.timings) {
+        ts.wall = ts.wall0 = wall_now();
+        ts.cpu = ts.cpu0 = cpu_now();
+        opts.phase = report_phase;
+        opts.phase_ctx = &ts;
+    }
 
     hc_error err;
     hc_error_clear(&err);
@@ -481,5 +522,10 @@ int main(int argc, char **argv)
     free(request_text);
     hc_service_close(svc);
     free(home_ws);
+    if (g.timings) {
+        ts.wall = ts.wall0;
+        ts.cpu = ts.cpu0;
+        report_phase(&ts, "total");
+    }
     return status;
 }

@@ -111,10 +111,12 @@ static int run_export(const hc_service *svc, const char *predictor,
     path = hc_path2(pdir, "dataset.bin");
     if ((rc = hc_dataset_open(&ds, path, svc->threads, err)))
         goto done;
+    hc_svc_phase(svc, "open");
     free(path);
     path = hc_path2(pdir, "model.bin");
     if ((rc = hc_model_file_load(&mf, path, ds->nseries, def.nwindows, err)))
         goto done;
+    hc_svc_phase(svc, "load-model");
     if ((rc = hc_ws_mkdirs(fdir, err)) || (rc = hc_ws_mkdirs(adir, err)))
         goto done;
 
@@ -155,6 +157,7 @@ static int run_export(const hc_service *svc, const char *predictor,
     hc_eval_totals totals;
     if ((rc = hc_evaluate(&setup, &totals, err)))
         goto done;
+    hc_svc_phase(svc, "evaluate");
     if (hc_svc_stop_requested()) {
         rc = hc_error_set(err, HC_ERR_STOPPED, "Stopped by StopResource.");
         goto done;
@@ -169,6 +172,8 @@ static int run_export(const hc_service *svc, const char *predictor,
         goto done;
     /* _CHECK last: its presence means the export is complete. */
     rc = hc_write_file_atomic(dest, "_CHECK", "", 0, err);
+    if (rc == 0)
+        hc_svc_phase(svc, "commit");
 done:
     hc_part_writer_free(fw);
     hc_part_writer_free(aw);

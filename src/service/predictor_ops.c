@@ -155,12 +155,18 @@ static int do_training(void *p)
                                     &w->err)))
         goto finish;
     free(path);
+    hc_svc_phase(w->svc, "snapshot");
     path = hc_path2(w->dir, "model.bin");
     if ((rc = hc_train(w->def, w->ds, w->svc->threads, path, hc_svc_stop_requested,
-                       &summary, &w->err)) ||
-        (rc = compute_accuracy(w->svc, w->def, w->ds, path, &accuracy, &w->err)))
+                       &summary, &w->err)))
         goto finish;
+    hc_svc_phase(w->svc, "train");
+    if ((rc = compute_accuracy(w->svc, w->def, w->ds, path, &accuracy, &w->err)))
+        goto finish;
+    hc_svc_phase(w->svc, "accuracy");
     rc = hc_dataset_save_finish(saving, &w->err);
+    if (rc == 0)
+        hc_svc_phase(w->svc, "sync");
     saving = NULL;
     if (rc)
         goto finish;
@@ -295,6 +301,8 @@ static int create_predictor(hc_service *svc, const json_t *req, int automl,
     hc_predictor_dataset_options(&def, &opts);
     opts.threads = svc->threads;
     rc = hc_dataset_read(&ds, &opts, err);
+    if (rc == 0)
+        hc_svc_phase(svc, "read");
     /* An unreadable TargetTimeSeries is a problem of the request. */
     if (rc == HC_ERR_IO)
         rc = err->code = HC_ERR_INVALID_INPUT;

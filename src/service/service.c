@@ -79,6 +79,8 @@ int hc_service_open(hc_service **out, const hc_service_options *o, hc_error *err
     svc->max_jobs = o->max_jobs > 0 ? o->max_jobs : 1000;
     svc->progress = o->progress;
     svc->progress_ctx = o->progress_ctx;
+    svc->phase = o->phase;
+    svc->phase_ctx = o->phase_ctx;
     svc->no_wait = o->no_wait;
     if (o->shard_count < 0 || (o->shard_count > 0 && (o->shard_index < 0 ||
                                                        o->shard_index >= o->shard_count))) {

@@ -22,6 +22,8 @@ struct hc_service {
     int max_jobs;
     hc_progress_fn progress;
     void *progress_ctx;
+    hc_phase_fn phase;
+    void *phase_ctx;
     int no_wait;
     int shard_index; /* --shard I/N; shard_count 0: none */
     int shard_count;
@@ -112,6 +114,13 @@ int hc_svc_transition(const hc_service *svc, const char *path, json_t **doc,
 
 /* 1 for CREATE_PENDING, CREATE_IN_PROGRESS, CREATE_STOPPING. */
 int hc_status_in_progress(const char *status);
+
+/* Reports the end of a phase to the caller's hc_phase_fn, if any. */
+static inline void hc_svc_phase(const hc_service *svc, const char *phase)
+{
+    if (svc->phase)
+        svc->phase(svc->phase_ctx, phase);
+}
 
 /* Removes temporary parts `.<prefix>_part*.tmp` left in an export's two
  * folders. */

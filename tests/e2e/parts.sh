@@ -64,4 +64,23 @@ for folder in ("forecasted-values", "accuracy-metrics-values"):
     assert any("\n" in r[0] for r in whole), "no key with a line break"
 PY
 pass "quoted line breaks in item keys never split a row across parts"
+
+# --timings: one stderr line a phase, in order, then the total; the
+# response on stdout is the one without it.
+hc --timings create-predictor --cli-input-json file://<(sed 's/"PredictorName": "q"/"PredictorName": "t"/' q.json) \
+    >t.out 2>t.err
+phases() { sed -n 's/^hindcast: timing \([a-z-]*\) *[0-9.]* s wall *[0-9.]* s CPU$/\1/p' "$1" | tr '\n' ' '; }
+[ "$(phases t.err)" = "read snapshot train accuracy sync total " ] ||
+    fail "create --timings phases: $(cat t.err)"
+[ "$(wc -l <t.err)" = 6 ] || fail "create --timings printed more: $(cat t.err)"
+json_get t.out 'd["PredictorArn"]' | grep -q 'predictor/t$' || fail "create response: $(cat t.out)"
+hc --timings create-predictor-backtest-export-job --predictor-backtest-export-job-name tj \
+    --predictor-arn arn:aws:forecast:us-east-1:000000000000:predictor/t \
+    --destination "S3Config={Path=s3://tj,RoleArn=arn:aws:iam::000000000000:role/r}" >tj.out 2>tj.err
+[ "$(phases tj.err)" = "open load-model evaluate commit total " ] ||
+    fail "export --timings phases: $(cat tj.err)"
+hc describe-predictor-backtest-export-job --predictor-backtest-export-job-arn \
+    "$(json_get tj.out 'd["PredictorBacktestExportJobArn"]')" >/dev/null ||
+    fail "export response: $(cat tj.out)"
+pass "--timings reports each phase of a create and an export on stderr"
 finish
