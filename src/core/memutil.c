@@ -45,3 +45,16 @@ uint64_t hc_hash_bytes(const char *p, size_t n)
     h ^= h >> 32;
     return h;
 }
+
+void *hc_alloc_lines(size_t n, size_t elem)
+{
+    const size_t line = 64;
+    if (elem && n > (SIZE_MAX - line) / elem)
+        return NULL;
+    size_t bytes = (n * elem + line - 1) / line * line;
+    void *p = NULL;
+    if (posix_memalign(&p, line, bytes ? bytes : line) != 0)
+        return NULL;
+    memset(p, 0, bytes ? bytes : line);
+    return p;
+}

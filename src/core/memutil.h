@@ -14,4 +14,11 @@ int hc_grow_array(void **p, size_t *cap, size_t need, size_t elem);
  * the readers intern. Stable across runs (no seed). */
 uint64_t hc_hash_bytes(const char *p, size_t n);
 
+/* n * elem zeroed bytes on cache lines of their own (64-byte aligned,
+ * rounded up to whole lines), for scratch that one thread writes while
+ * others write theirs: small neighbouring allocations would share lines
+ * and pass them between cores on every write. free() releases it; NULL on
+ * overflow or out of memory. */
+void *hc_alloc_lines(size_t n, size_t elem);
+
 #endif

@@ -967,21 +967,6 @@ static void free_block(scan_block *b)
     free(b->chain);
 }
 
-/* A slot's per-field scratch (written for every field of every row) on
- * cache lines of its own: small callocs for neighbouring slots share lines,
- * and two threads parsing neighbouring blocks then take the lines from
- * each other on every field. Zeroed; free() releases it. */
-static void *field_scratch(size_t n, size_t elem)
-{
-    const size_t line = 64;
-    size_t bytes = (n * elem + line - 1) / line * line;
-    void *p = NULL;
-    if (bytes == 0 || posix_memalign(&p, line, bytes) != 0)
-        return NULL;
-    memset(p, 0, bytes);
-    return p;
-}
-
 int scan_file(const char *path, const scan_schema *sc, int threads,
               scan_consume_fn consume, void *ctx, hc_error *err)
 {
@@ -1007,8 +992,10 @@ int scan_file(const char *path, const scan_schema *sc, int threads,
         goto done;
     }
     for (int i = 0; i < pl.nslots; i++) {
-        pl.slots[i].fptr = field_scratch(sc->ncols, sizeof *pl.slots[i].fptr);
-        pl.slots[i].flen = field_scratch(sc->ncols, sizeof *pl.slots[i].flen);
+        /* Written for every field of every row, by the thread parsing the
+         * slot: on lines of their own, not shared with a neighbour's. */
+        pl.slots[i].fptr = hc_alloc_lines(sc->ncols, sizeof *pl.slots[i].fptr);
+        pl.slots[i].flen = hc_alloc_lines(sc->ncols, sizeof *pl.slots[i].flen);
         if (!pl.slots[i].fptr || !pl.slots[i].flen) {
             rc = hc_error_set_at(err, HC_ERR_NOMEM, path, 0, 0,
                                  "out of memory while reading");

@@ -8,6 +8,7 @@
 #include "hindcast/numfmt.h"
 #include "hindcast/parallel.h"
 #include "hindcast/validate.h"
+#include "core/memutil.h"
 #include "predictor/inorder.h"
 #include "service/json_util.h"
 
@@ -18,8 +19,11 @@
  * barrier where one worker would wait for the other's last items. */
 #define EVAL_WINDOW 1024
 
+/* One worker's; the array's elements are whole cache lines apart, like
+ * the buffers they point to (hc_alloc_lines): workers write them on every
+ * item and must not share lines. */
 typedef struct worker_scratch {
-    double *mean;
+    _Alignas(64) double *mean;
     double *quant;
     double *series;        /* the item's values, for an opened dataset */
     uint8_t *series_filled;
@@ -363,7 +367,7 @@ int hc_evaluate(const hc_eval_setup *setup, hc_eval_totals *totals,
         window = 1;
     ctx.window = window;
     ctx.items = calloc(window, sizeof *ctx.items);
-    ctx.scratch = calloc((size_t)threads, sizeof *ctx.scratch);
+    ctx.scratch = hc_alloc_lines((size_t)threads, sizeof *ctx.scratch);
     ctx.errors = calloc((size_t)threads, sizeof *ctx.errors);
     if (!ctx.items || !ctx.scratch || !ctx.errors ||
         hc_forecast_format_init(&ctx.fmt, def->freq, def->horizon, def->ntypes,
@@ -374,11 +378,11 @@ int hc_evaluate(const hc_eval_setup *setup, hc_eval_totals *totals,
     if ((rc = hc_inorder_init(&ctx.commits, window, commit_item, &ctx, err)))
         goto done;
     for (int t = 0; t < threads; t++) {
-        ctx.scratch[t].mean = calloc(def->horizon, sizeof(double));
-        ctx.scratch[t].quant = calloc(def->horizon * (def->nquantiles + 1),
-                                      sizeof(double));
-        ctx.scratch[t].series = malloc((longest ? longest : 1) * sizeof(double));
-        ctx.scratch[t].series_filled = malloc(longest ? longest : 1);
+        ctx.scratch[t].mean = hc_alloc_lines(def->horizon, sizeof(double));
+        ctx.scratch[t].quant = hc_alloc_lines(def->horizon * (def->nquantiles + 1),
+                                              sizeof(double));
+        ctx.scratch[t].series = hc_alloc_lines(longest, sizeof(double));
+        ctx.scratch[t].series_filled = hc_alloc_lines(longest, 1);
         if (!ctx.scratch[t].mean || !ctx.scratch[t].quant || !ctx.scratch[t].series ||
             !ctx.scratch[t].series_filled) {
             rc = hc_error_set(err, HC_ERR_NOMEM, "out of memory");
