@@ -19,7 +19,8 @@
  * least F x cores (default 0.9) just before and just after it; otherwise
  * it is run again, up to N tries (default 8), and the output says how
  * many rounds were run again and whether a kept one was busy. F = 0 takes
- * every round as it comes.
+ * every round as it comes. The commands run with --timings, and each
+ * dataset's block ends with the median wall time of every phase.
  *
  * Default: 10,000 daily items (5 years, 1826 steps) and 10,000 hourly items
  * (8 weeks, 1344 steps); --full: 25,000, 50,000 and 100,000 daily items
@@ -43,6 +44,12 @@ typedef struct run_result {
     long create_kib, export_kib;
 } run_result;
 
+/* Phases as `hindcast --timings` names them (create, then export), with
+ * each run's wall seconds: [thread count][phase][round]. */
+#define MAX_PHASES 12
+static char phase_name[MAX_PHASES][32];
+static int nphases;
+
 static const char *hindcast;
 static char *dir;
 static int keep;
@@ -51,6 +58,33 @@ static int repeat = 3;
 static int cores = 1;
 static double quiet_fraction = 0.9; /* of `cores`; 0: take every round */
 static int max_tries = 8;
+
+static double phase_wall[MAX_THREADS][MAX_PHASES][MAX_REPEAT];
+
+/* Reads the `hindcast: timing NAME W s wall C s CPU` lines of one run into
+ * phase_wall[ti][*][r] (the totals are left out: the table has them). */
+static void read_phases(const char *path, int ti, int r)
+{
+    FILE *f = fopen(path, "r");
+    char line[256], name[32];
+    double wall, cpu;
+    while (f && fgets(line, sizeof line, f)) {
+        if (sscanf(line, "hindcast: timing %31s %lf s wall %lf s CPU", name, &wall, &cpu) != 3 ||
+            strcmp(name, "total") == 0)
+            continue;
+        int k = 0;
+        while (k < nphases && strcmp(phase_name[k], name) != 0)
+            k++;
+        if (k == nphases) {
+            if (nphases == MAX_PHASES)
+                continue;
+            snprintf(phase_name[nphases++], sizeof phase_name[0], "%s", name);
+        }
+        phase_wall[ti][k][r] = wall;
+    }
+    if (f)
+        fclose(f);
+}
 
 /* Median of n values (n <= 2 * MAX_REPEAT); the mean of the middle two for
  * even n. */
@@ -170,20 +204,24 @@ static int bench_dataset(const char *freq, size_t items, size_t length,
                 snprintf(ws, sizeof ws, "%s/ws_%s_%zu_t%zu", dir, freq, items, threads[i]);
                 snprintf(cmd, sizeof cmd, "rm -rf '%s'", ws);
                 sh(cmd, NULL, NULL);
-                snprintf(cmd, sizeof cmd, "'%s' --quiet --workspace '%s' --threads %zu "
-                         "create-predictor --cli-input-json 'file://%s' > /dev/null",
-                         hindcast, ws, threads[i], req);
+                snprintf(cmd, sizeof cmd, "'%s' --quiet --timings --workspace '%s' --threads %zu "
+                         "create-predictor --cli-input-json 'file://%s' > /dev/null 2> '%s/t1'",
+                         hindcast, ws, threads[i], req, dir);
                 if (sh(cmd, &cs, &ck))
                     return -1;
                 ccpu_all[i][r] = bench_last_cpu;
-                snprintf(cmd, sizeof cmd, "'%s' --quiet --workspace '%s' --threads %zu "
+                snprintf(cmd, sizeof cmd, "%s/t1", dir);
+                read_phases(cmd, i, r);
+                snprintf(cmd, sizeof cmd, "'%s' --quiet --timings --workspace '%s' --threads %zu "
                          "create-predictor-backtest-export-job --predictor-backtest-export-job-name e "
                          "--predictor-arn arn:aws:forecast:us-east-1:000000000000:predictor/p "
                          "--destination 'S3Config={Path=s3://bench/out,RoleArn=arn:aws:iam::000000000000:role/b}'"
-                         " > /dev/null", hindcast, ws, threads[i]);
+                         " > /dev/null 2> '%s/t2'", hindcast, ws, threads[i], dir);
                 if (sh(cmd, &es, &ek))
                     return -1;
                 ecpu_all[i][r] = bench_last_cpu;
+                snprintf(cmd, sizeof cmd, "%s/t2", dir);
+                read_phases(cmd, i, r);
                 cs_all[i][r] = cs;
                 es_all[i][r] = es;
                 /* the largest peak RSS seen */
@@ -261,6 +299,25 @@ static int bench_dataset(const char *freq, size_t items, size_t length,
                res[0].export_s / res[i].export_s, peak / *columnar_mb,
                res[i].create_cpu, res[i].export_cpu);
     }
+    /* Where the time goes (`hindcast --timings`), medians of the same
+     * rounds. */
+    printf("  phases, median wall s:");
+    for (int i = 0; i < nthreads; i++)
+        printf("  %zu thread%s", threads[i], threads[i] == 1 ? " " : "s");
+    printf("  speed-up\n");
+    for (int k = 0; k < nphases; k++) {
+        printf("    %-20s", phase_name[k]);
+        double first = median(phase_wall[0][k], repeat);
+        double last = first;
+        for (int i = 0; i < nthreads; i++) {
+            last = median(phase_wall[i][k], repeat);
+            printf("  %9.3f", last);
+        }
+        if (last > 0)
+            printf("  %7.2fx", first / last);
+        printf("\n");
+    }
+    nphases = 0;
     fflush(stdout);
     return 0;
 }
