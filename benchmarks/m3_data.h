@@ -23,6 +23,8 @@
 
 #include <zlib.h>
 
+#include "bench_scores.h"
+
 typedef struct m3_group_spec {
     const char *name;   /* "Yearly", as printed */
     const char *key;    /* "yearly", the data's group column */
@@ -113,17 +115,6 @@ static inline int m3_number(const char *s, double *out)
         return -1;
     *out = v;
     return 0;
-}
-
-static inline double m3_mase_scale(const double *y, size_t n, int m)
-{
-    size_t mm = (size_t)m;
-    if (n <= mm)
-        return (double)NAN;
-    double sum = 0.0;
-    for (size_t t = mm; t < n; t++)
-        sum += fabs(y[t] - y[t - mm]);
-    return sum / (double)(n - mm);
 }
 
 /* Appends a value to a growing array. */
@@ -270,7 +261,7 @@ static inline int m3_load(const char *dir, const int want[M3_NGROUPS],
             break;
         }
         for (size_t i = 0; i < s->count; i++)
-            s->scale[i] = m3_mase_scale(s->train[i], s->ntrain[i], s->spec->m);
+            s->scale[i] = bench_mase_scale(s->train[i], s->ntrain[i], s->spec->m);
     }
     if (rc != 0)
         for (int g = 0; g < M3_NGROUPS; g++)
@@ -346,17 +337,6 @@ static inline long m3_load_submitted(const char *dir, const m3_set *s,
     return found;
 }
 
-static inline double m3_smape(const double *y, const double *f, size_t h)
-{
-    double sum = 0.0;
-    for (size_t t = 0; t < h; t++) {
-        double d = fabs(y[t]) + fabs(f[t]);
-        if (d > 0.0)
-            sum += fabs(y[t] - f[t]) / d;
-    }
-    return 200.0 * sum / (double)h;
-}
-
 typedef struct m3_score {
     double smape, mase;
     double smape_sum, mase_sum; /* for averages over several groups */
@@ -375,7 +355,7 @@ static inline m3_score m3_score_forecasts(const m3_set *s, const double *fc,
         if (have && !have[i])
             continue;
         const double *y = s->test + i * h, *f = fc + i * h;
-        sc.smape_sum += m3_smape(y, f, h);
+        sc.smape_sum += bench_smape(y, f, h);
         sc.scored++;
         if (s->scale[i] > 0.0) {
             double a = 0.0;

@@ -13,6 +13,8 @@
  * Usage: see benchmarks/README.md or `m4_accuracy --help`. */
 #include "bench_util.h" /* first: it sets _DEFAULT_SOURCE */
 
+#include "bench_scores.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
@@ -282,17 +284,6 @@ static long find_id(const m4_set *s, const char *id)
     return -1;
 }
 
-static double mase_scale(const double *y, size_t n, int m)
-{
-    size_t mm = (size_t)m;
-    if (n <= mm)
-        return (double)NAN;
-    double sum = 0.0;
-    for (size_t t = mm; t < n; t++)
-        sum += fabs(y[t] - y[t - mm]);
-    return sum / (double)(n - mm);
-}
-
 static int load_set(const char *dir, const freq_spec *spec, size_t limit,
                     m4_set *s)
 {
@@ -379,7 +370,7 @@ static int load_set(const char *dir, const freq_spec *spec, size_t limit,
         csv_free(&info);
     }
     for (size_t i = 0; i < count && rc == 0; i++)
-        s->scale[i] = mase_scale(s->train[i], s->ntrain[i], s->mase_m[i]);
+        s->scale[i] = bench_mase_scale(s->train[i], s->ntrain[i], s->mase_m[i]);
     csv_free(&tr);
     csv_free(&te);
     if (rc != 0)
@@ -389,17 +380,6 @@ static int load_set(const char *dir, const freq_spec *spec, size_t limit,
 
 /* ------------------------------------------------------------------ */
 /* Metrics                                                             */
-
-static double smape(const double *y, const double *f, size_t h)
-{
-    double sum = 0.0;
-    for (size_t t = 0; t < h; t++) {
-        double d = fabs(y[t]) + fabs(f[t]);
-        if (d > 0.0)
-            sum += fabs(y[t] - f[t]) / d;
-    }
-    return 200.0 * sum / (double)h;
-}
 
 static double mase(const double *y, const double *f, size_t h, double scale)
 {
@@ -423,7 +403,7 @@ static score score_forecasts(const m4_set *s, const double *fc,
     for (size_t i = 0; i < s->count; i++) {
         if (have && !have[i])
             continue;
-        sc.smape += smape(s->test + i * h, fc + i * h, h);
+        sc.smape += bench_smape(s->test + i * h, fc + i * h, h);
         sc.mase += mase(s->test + i * h, fc + i * h, h, s->scale[i]);
         sc.scored++;
     }
@@ -742,8 +722,8 @@ static agreement compare_forecasts(const m4_set *s, const double *ours,
         rel[a.compared++] = worst;
         if (worst <= AGREE_TOL)
             a.agree++;
-        if (smape(s->test + i * h, ours + i * h, h) <
-            smape(s->test + i * h, ref + i * h, h))
+        if (bench_smape(s->test + i * h, ours + i * h, h) <
+            bench_smape(s->test + i * h, ref + i * h, h))
             a.ours_better++;
     }
     if (a.compared) {
