@@ -230,17 +230,17 @@ static int commit_item(void *p, size_t index, hc_error *err)
     return rc;
 }
 
-static int evaluate_one(eval_ctx *ctx, size_t index, int worker)
+/* One item's forecasts, metrics and rows into its ring slot
+ * (hc_inorder_run hands it over). */
+static int evaluate_item(void *p, size_t index, int worker, hc_error *err)
 {
+    eval_ctx *ctx = p;
     const hc_eval_setup *setup = ctx->setup;
     const hc_predictor_def *def = setup->def;
     const hc_dataset *ds = setup->ds;
     size_t item = index;
     const hc_series *s = &ds->series[item];
     hc_item_eval *res = &ctx->items[index % ctx->window];
-    hc_error *err = &ctx->errors[worker];
-    if (hc_inorder_wait(&ctx->commits, index) != 0)
-        return 1; /* the run failed; the failing worker holds the error */
     worker_scratch *sc = &ctx->scratch[worker];
     size_t h = def->horizon, nq = def->nquantiles;
     int season = hc_freq_season_length(def->freq);
@@ -321,16 +321,7 @@ static int evaluate_one(eval_ctx *ctx, size_t index, int worker)
         if (res->forecast_rows.failed || b->failed)
             return hc_error_set(err, HC_ERR_NOMEM, "out of memory");
     }
-    return hc_inorder_done(&ctx->commits, index, err);
-}
-
-static int evaluate_item(void *p, size_t index, int worker)
-{
-    eval_ctx *ctx = p;
-    int rc = evaluate_one(ctx, index, worker);
-    if (rc)
-        hc_inorder_fail(&ctx->commits); /* item never done: wake the waiters */
-    return rc;
+    return 0;
 }
 
 int hc_evaluate(const hc_eval_setup *setup, hc_eval_totals *totals,
@@ -389,16 +380,8 @@ int hc_evaluate(const hc_eval_setup *setup, hc_eval_totals *totals,
             goto done;
         }
     }
-    hc_inorder_start(&ctx.commits, ds->nseries);
-    rc = hc_parallel_for(ds->nseries, threads, evaluate_item, &ctx);
-    if (rc) {
-        for (int t = 0; t < threads; t++)
-            if (ctx.errors[t].code) {
-                *err = ctx.errors[t];
-                rc = err->code;
-                break;
-            }
-    }
+    rc = hc_inorder_run(&ctx.commits, ds->nseries, threads, evaluate_item, &ctx,
+                        ctx.errors, err);
 done:
     hc_inorder_free(&ctx.commits);
     hc_forecast_format_free(&ctx.fmt);

@@ -1,5 +1,7 @@
 #include "predictor/inorder.h"
 
+#include "hindcast/parallel.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -77,6 +79,44 @@ void hc_inorder_fail(hc_inorder *q)
     q->failed = 1;
     pthread_cond_broadcast(&q->room);
     pthread_mutex_unlock(&q->mu);
+}
+
+typedef struct inorder_run {
+    hc_inorder *q;
+    int (*item)(void *ctx, size_t index, int worker, hc_error *err);
+    void *ctx;
+    hc_error *errors;
+} inorder_run;
+
+static int run_one(void *p, size_t index, int worker)
+{
+    inorder_run *r = p;
+    hc_error *err = &r->errors[worker];
+    if (hc_inorder_wait(r->q, index) != 0)
+        return 1; /* the run failed; the failing worker holds the error */
+    int rc = r->item(r->ctx, index, worker, err);
+    if (rc) {
+        hc_inorder_fail(r->q); /* item never done: wake the waiters */
+        return rc;
+    }
+    return hc_inorder_done(r->q, index, err);
+}
+
+int hc_inorder_run(hc_inorder *q, size_t n, int threads,
+                   int (*item)(void *ctx, size_t index, int worker, hc_error *err),
+                   void *ctx, hc_error *errors, hc_error *err)
+{
+    inorder_run r = {q, item, ctx, errors};
+    hc_inorder_start(q, n);
+    int rc = hc_parallel_for(n, threads, run_one, &r);
+    if (rc == 0)
+        return 0;
+    for (int t = 0; t < threads; t++)
+        if (errors[t].code) {
+            *err = errors[t];
+            return err->code;
+        }
+    return hc_error_set(err, HC_ERR_INTERNAL, "a worker stopped without an error");
 }
 
 void hc_inorder_free(hc_inorder *q)

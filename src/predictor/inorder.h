@@ -52,6 +52,16 @@ int hc_inorder_done(hc_inorder *q, size_t index, hc_error *err);
  * returns an error from an item must call this (or have had its commit
  * fail), or workers waiting for room wait forever. */
 void hc_inorder_fail(hc_inorder *q);
+/* The whole run on `threads` threads (hc_parallel_for): for each item,
+ * waits for room in the window, calls item(ctx, index, worker, err) to do
+ * its work into its ring slot, then hands it over (hc_inorder_done). An
+ * item that fails, or a failed commit, stops the run and wakes the
+ * waiting workers (hc_inorder_fail). errors: one zeroed hc_error per
+ * thread, for the items; the first one set is copied to *err. Returns 0,
+ * or that error's status. */
+int hc_inorder_run(hc_inorder *q, size_t n, int threads,
+                   int (*item)(void *ctx, size_t index, int worker, hc_error *err),
+                   void *ctx, hc_error *errors, hc_error *err);
 /* NULL-safe after a zeroed or initialised q. */
 void hc_inorder_free(hc_inorder *q);
 

@@ -204,27 +204,19 @@ done:
     return rc;
 }
 
-static int fit_one(train_ctx *ctx, size_t index, hc_error *err)
+/* One item's fits into its ring slot (hc_inorder_run hands it over). */
+static int fit_item(void *p, size_t index, int worker, hc_error *err)
 {
+    train_ctx *ctx = p;
+    (void)worker;
     const hc_series *s = &ctx->ds->series[index];
     item_fit *res = &ctx->results[index % ctx->window];
     if (ctx->cancelled && ctx->cancelled())
         return hc_error_set(err, HC_ERR_STOPPED, "Stopped by StopResource.");
-    if (hc_inorder_wait(&ctx->commits, index) != 0)
-        return 1; /* the run failed; the failing worker holds the error */
     item_fit_reset(res);
     int rc = ctx->def->automl
                  ? fit_best_model(ctx, s, res, err)
                  : fit_windows(ctx, s, ctx->def->model, res, NULL, NULL, NULL, err);
-    return rc ? rc : hc_inorder_done(&ctx->commits, index, err);
-}
-
-static int fit_item(void *p, size_t index, int worker)
-{
-    train_ctx *ctx = p;
-    int rc = fit_one(ctx, index, &ctx->worker_errors[worker]);
-    if (rc)
-        hc_inorder_fail(&ctx->commits); /* item never done: wake the waiters */
     return rc;
 }
 
@@ -266,17 +258,9 @@ int hc_train(const hc_predictor_def *def, const hc_dataset *ds, int threads,
         rc = hc_error_set(err, HC_ERR_STOPPED, "Stopped by StopResource.");
         goto done;
     }
-    hc_inorder_start(&ctx.commits, ds->nseries);
-    rc = hc_parallel_for(ds->nseries, threads, fit_item, &ctx);
-    if (rc) {
-        for (int t = 0; t < threads; t++)
-            if (worker_errors[t].code) {
-                *err = worker_errors[t];
-                rc = err->code;
-                break;
-            }
+    if ((rc = hc_inorder_run(&ctx.commits, ds->nseries, threads, fit_item, &ctx,
+                             worker_errors, err)))
         goto done;
-    }
     rc = hc_model_writer_commit(writer, err);
     writer = NULL;
 done:

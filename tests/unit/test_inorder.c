@@ -1,6 +1,6 @@
-/* hc_inorder: items finished in any order on several threads reach commit
- * in index order, never more than `cap` in flight, and a failed commit
- * stops the run without a deadlock. */
+/* hc_inorder_run: items finished in any order on several threads reach
+ * commit in index order, never more than `cap` in flight, and a failed
+ * commit stops the run without a deadlock and returns its error. */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -21,6 +21,7 @@ typedef struct run {
     unsigned char *slot_busy; /* ring slot i % cap holds a started item */
     atomic_int slot_clash;
     hc_error errors[8];
+    hc_error err;        /* hc_inorder_run's */
     double work_sink[8]; /* per worker */
 } run;
 
@@ -35,11 +36,10 @@ static int commit(void *p, size_t index, hc_error *err)
     return 0;
 }
 
-static int work(void *p, size_t index, int worker)
+static int work(void *p, size_t index, int worker, hc_error *err)
 {
     run *r = p;
-    if (hc_inorder_wait(&r->q, index) != 0)
-        return 1;
+    (void)err;
     if (r->slot_busy[index % r->q.cap])
         atomic_store(&r->slot_clash, 1);
     r->slot_busy[index % r->q.cap] = 1;
@@ -52,7 +52,7 @@ static int work(void *p, size_t index, int worker)
     for (size_t k = 0; k < (index * 7919) % 3000; k++)
         x += (double)k;
     r->work_sink[worker] += x; /* kept, so the loop is not optimised away */
-    return hc_inorder_done(&r->q, index, &r->errors[worker]);
+    return 0;
 }
 
 static void run_items(run *r, size_t n, size_t cap, int threads, size_t fail_at, int *rc)
@@ -64,8 +64,7 @@ static void run_items(run *r, size_t n, size_t cap, int threads, size_t fail_at,
     r->fail_at = fail_at;
     ck_assert_ptr_nonnull(r->order);
     ck_assert_int_eq(hc_inorder_init(&r->q, cap, commit, r, &err), 0);
-    hc_inorder_start(&r->q, n);
-    *rc = hc_parallel_for(n, threads, work, r);
+    *rc = hc_inorder_run(&r->q, n, threads, work, r, r->errors, &r->err);
 }
 
 START_TEST(commits_in_order_within_the_window)
@@ -91,7 +90,8 @@ START_TEST(failed_commit_stops_the_run)
     run r;
     int rc;
     run_items(&r, 5000, 16, 4, 1234, &rc);
-    ck_assert_int_ne(rc, 0);
+    ck_assert_int_eq(rc, HC_ERR_IO);
+    ck_assert_str_eq(r.err.message, "commit 1234 failed");
     ck_assert_uint_eq(r.ncommitted, 1234);
     int found = 0;
     for (int t = 0; t < 8; t++)
