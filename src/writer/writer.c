@@ -307,6 +307,25 @@ static int rotate(hc_part_writer *w, hc_error *err)
     return rc;
 }
 
+/* Just past the '\n' ending the first (last: the last) row of [p, p+n),
+ * which starts at a row: line breaks inside double quotes end no row.
+ * 0 when no row ends there. */
+static size_t quoted_row_end(const char *p, size_t n, int last)
+{
+    size_t end = 0;
+    int inside = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] == '"') {
+            inside = !inside;
+        } else if (p[i] == '\n' && !inside) {
+            end = i + 1;
+            if (!last)
+                break;
+        }
+    }
+    return end;
+}
+
 size_t hc_csv_whole_rows(const char *p, size_t n)
 {
     /* Rows without quotes (nearly all) need only the last line break. */
@@ -316,15 +335,7 @@ size_t hc_csv_whole_rows(const char *p, size_t n)
             end--;
         return end;
     }
-    size_t end = 0;
-    int inside = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (p[i] == '"')
-            inside = !inside;
-        else if (p[i] == '\n' && !inside)
-            end = i + 1;
-    }
-    return end;
+    return quoted_row_end(p, n, 1);
 }
 
 /* Length of the first row of [p, p+n): through its line break outside
@@ -335,14 +346,8 @@ static size_t first_row(const char *p, size_t n)
     size_t upto = nl ? (size_t)(nl - p) + 1 : n;
     if (!memchr(p, '"', upto))
         return upto;
-    int inside = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (p[i] == '"')
-            inside = !inside;
-        else if (p[i] == '\n' && !inside)
-            return i + 1;
-    }
-    return n;
+    size_t end = quoted_row_end(p, n, 0);
+    return end ? end : n;
 }
 
 int hc_part_writer_write(hc_part_writer *w, const char *rows, size_t len,
