@@ -17,6 +17,10 @@ extern "C" {
  * (the remaining indices are then skipped). threads <= 1 runs inline. */
 int hc_parallel_for(size_t n, int threads,
                     int (*fn)(void *ctx, size_t index, int worker), void *ctx);
+/* The same, each thread taking `chunk` consecutive indices at a time
+ * (hc_parallel_for picks 1 to 64 by n). */
+int hc_parallel_for_chunk(size_t n, int threads, size_t chunk,
+                          int (*fn)(void *ctx, size_t index, int worker), void *ctx);
 
 /* Number of online CPUs (>= 1). */
 int hc_cpu_count(void);

@@ -47,6 +47,16 @@ static void *worker_main(void *p)
 int hc_parallel_for(size_t n, int threads,
                     int (*fn)(void *ctx, size_t index, int worker), void *ctx)
 {
+    /* Small chunks balance uneven items; 8+ chunks per thread. */
+    size_t chunk = threads > 1 ? n / ((size_t)threads * 8) : 1;
+    if (chunk > 64)
+        chunk = 64;
+    return hc_parallel_for_chunk(n, threads, chunk, fn, ctx);
+}
+
+int hc_parallel_for_chunk(size_t n, int threads, size_t chunk,
+                          int (*fn)(void *ctx, size_t index, int worker), void *ctx)
+{
     if (n == 0)
         return 0;
     if (threads > 64)
@@ -63,12 +73,7 @@ int hc_parallel_for(size_t n, int threads,
         threads = (int)n;
     pool_state st;
     st.n = n;
-    /* Small chunks balance uneven items; 8+ chunks per thread. */
-    st.chunk = n / ((size_t)threads * 8);
-    if (st.chunk < 1)
-        st.chunk = 1;
-    if (st.chunk > 64)
-        st.chunk = 64;
+    st.chunk = chunk < 1 ? 1 : chunk;
     atomic_init(&st.next, 0);
     atomic_init(&st.failure, 0);
     st.fn = fn;

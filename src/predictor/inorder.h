@@ -43,18 +43,22 @@ void hc_inorder_start(hc_inorder *q, size_t n);
  * Returns 0, or -1 once the run failed (a commit or hc_inorder_fail; the
  * failing worker holds the error). */
 int hc_inorder_wait(hc_inorder *q, size_t index);
-/* Item `index` is finished: commits it and every finished item after it
- * that its turn has come for. Returns the commit's error, else 0. */
-int hc_inorder_done(hc_inorder *q, size_t index, hc_error *err);
+/* Items [first, first + count) are finished: commits them and every
+ * finished item after them that its turn has come for. Returns the
+ * commit's error, else 0. */
+int hc_inorder_done(hc_inorder *q, size_t first, size_t count, hc_error *err);
 /* A worker gives up on its item (cancelled, or it failed before
  * hc_inorder_done): nothing more is committed and waiting workers return
  * -1, since the window can never move past that item. A worker that
  * returns an error from an item must call this (or have had its commit
  * fail), or workers waiting for room wait forever. */
 void hc_inorder_fail(hc_inorder *q);
-/* The whole run on `threads` threads (hc_parallel_for): for each item,
- * waits for room in the window, calls item(ctx, index, worker, err) to do
- * its work into its ring slot, then hands it over (hc_inorder_done). An
+/* The whole run on `threads` threads, in blocks of consecutive items
+ * (hc_inorder_block), one block a claim: for each block, waits for room in
+ * the window for all of it, calls item(ctx, index, worker, err) for each
+ * of its items to do the work into its ring slot, then hands the block
+ * over (hc_inorder_done). A block is never wider than the window, so the
+ * worker holding the oldest unfinished item never waits. An
  * item that fails, or a failed commit, stops the run and wakes the
  * waiting workers (hc_inorder_fail). errors: one zeroed hc_error per
  * thread, for the items; the first one set is copied to *err. Returns 0,
@@ -62,6 +66,9 @@ void hc_inorder_fail(hc_inorder *q);
 int hc_inorder_run(hc_inorder *q, size_t n, int threads,
                    int (*item)(void *ctx, size_t index, int worker, hc_error *err),
                    void *ctx, hc_error *errors, hc_error *err);
+/* Items per block in hc_inorder_run for n items on `threads` threads and
+ * a window of cap: 1 to 16, never more than cap. */
+size_t hc_inorder_block(size_t n, int threads, size_t cap);
 /* NULL-safe after a zeroed or initialised q. */
 void hc_inorder_free(hc_inorder *q);
 

@@ -85,6 +85,39 @@ START_TEST(commits_in_order_within_the_window)
 }
 END_TEST
 
+/* Cheap items go in blocks of up to 16 (one lock round a block), never
+ * wider than the window; few items stay one to a block. */
+START_TEST(block_sizes)
+{
+    ck_assert_uint_eq(hc_inorder_block(25000, 2, 1024), 16);
+    ck_assert_uint_eq(hc_inorder_block(25000, 2, 7), 7);
+    ck_assert_uint_eq(hc_inorder_block(1000, 2, 1024), 7);
+    ck_assert_uint_eq(hc_inorder_block(100, 2, 1024), 1);
+    ck_assert_uint_eq(hc_inorder_block(0, 4, 1024), 1);
+    ck_assert_uint_eq(hc_inorder_block(1 << 20, 64, 1024), 16);
+}
+END_TEST
+
+/* Blocks of 16 in a window of 1024 (the export's): in order, in window. */
+START_TEST(commits_in_order_in_blocks)
+{
+    run r;
+    int rc;
+    const size_t n = 20003, cap = 1024;
+    ck_assert_uint_eq(hc_inorder_block(n, 2, cap), 16);
+    run_items(&r, n, cap, 2, (size_t)-1, &rc);
+    ck_assert_int_eq(rc, 0);
+    ck_assert_uint_eq(r.ncommitted, n);
+    for (size_t i = 0; i < n; i++)
+        ck_assert_uint_eq(r.order[i], i);
+    ck_assert_uint_le(atomic_load(&r.max_in_flight), cap);
+    ck_assert_int_eq(atomic_load(&r.slot_clash), 0);
+    hc_inorder_free(&r.q);
+    free(r.order);
+    free(r.slot_busy);
+}
+END_TEST
+
 START_TEST(failed_commit_stops_the_run)
 {
     run r;
@@ -203,6 +236,8 @@ static Suite *make_suite(void)
     TCase *tc = tcase_create("core");
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, commits_in_order_within_the_window);
+    tcase_add_test(tc, block_sizes);
+    tcase_add_test(tc, commits_in_order_in_blocks);
     tcase_add_test(tc, failed_commit_stops_the_run);
     suite_add_tcase(s, tc);
     TCase *users = tcase_create("users");
