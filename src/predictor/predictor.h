@@ -145,8 +145,10 @@ typedef struct hc_fit_view {
 
 typedef struct hc_model_file hc_model_file;
 
+/* Maps and checks the model file (size, CRC on `threads` threads, header,
+ * every entry's bounds). */
 int hc_model_file_load(hc_model_file **out, const char *path, size_t nitems,
-                       int nwindows, hc_error *err);
+                       int nwindows, int threads, hc_error *err);
 /* Entry for item i (dataset order) and window k (0 newest). */
 const hc_fit_view *hc_model_file_get(const hc_model_file *mf, size_t item,
                                      int k);

@@ -114,7 +114,7 @@ static int run_export(const hc_service *svc, const char *predictor,
     hc_svc_phase(svc, "open");
     free(path);
     path = hc_path2(pdir, "model.bin");
-    if ((rc = hc_model_file_load(&mf, path, ds->nseries, def.nwindows, err)))
+    if ((rc = hc_model_file_load(&mf, path, ds->nseries, def.nwindows, svc->threads, err)))
         goto done;
     hc_svc_phase(svc, "load-model");
     if ((rc = hc_ws_mkdirs(fdir, err)) || (rc = hc_ws_mkdirs(adir, err)))

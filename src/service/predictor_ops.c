@@ -101,7 +101,8 @@ static int compute_accuracy(const hc_service *svc, const hc_predictor_def *def,
                             json_t **out, hc_error *err)
 {
     hc_model_file *mf = NULL;
-    int rc = hc_model_file_load(&mf, model_path, ds->nseries, def->nwindows, err);
+    int rc = hc_model_file_load(&mf, model_path, ds->nseries, def->nwindows,
+                                svc->threads, err);
     if (rc)
         return rc;
     hc_eval_setup setup = {0};
