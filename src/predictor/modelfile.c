@@ -205,7 +205,11 @@ int hc_model_file_load(hc_model_file **out, const char *path, size_t nitems,
     /* Mapped, not read: the export and the accuracy pass right after
      * training find the file in the page cache, and a copy would only
      * fill fresh memory. The mapping is page-aligned, so the parameters
-     * (at multiples of 8) are aligned doubles. */
+     * (at multiples of 8) are aligned doubles. hindcast replaces a model
+     * file by renaming a new one over it and never truncates one in place,
+     * so the mapping stays readable even if the predictor is deleted
+     * meanwhile (a truncation by another program would end the process
+     * with SIGBUS, as for the mapped snapshot and CSV input). */
     void *map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
     if (map == MAP_FAILED) {
         rc = hc_error_set(err, HC_ERR_IO, "cannot map model file %s: %s", path,
