@@ -3,7 +3,7 @@
  *
  *   bench_pagefill [--mb N] [--rounds R]
  *
- * Each round, in this order, on N MB (default 512):
+ * Each round, in this order, on N MB (default 256):
  *   anon 1 / anon 2   touch new anonymous memory, one page at a time, on 1
  *                     and 2 threads;
  *   file 1            write(2) into a new file, 1 MiB at a time, 1 writer;
@@ -14,7 +14,9 @@
  *                     pieces into a shared mapping of one new file.
  * Every file stays until the end of the run, so each write needs page-cache
  * pages that no earlier write of the run freed; then they are removed.
- * Files go under $HC_BENCH_DIR (default /tmp). The medians of R rounds
+ * Files go under $HC_BENCH_DIR (default /tmp), 5 x N MB a round, all kept
+ * to the end: the program checks there is room for them first. The
+ * medians of R rounds
  * (default 3) are printed in MB/s.
  *
  * Why it exists (benchmarks/PERF.md, "Fresh page-cache pages"): on the
@@ -26,6 +28,7 @@
 
 #include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/statvfs.h>
 
 #define PIECE ((size_t)1 << 20)
 
@@ -170,7 +173,7 @@ static int cmp_double(const void *a, const void *b)
 
 int main(int argc, char **argv)
 {
-    size_t mb = 512;
+    size_t mb = 256;
     int rounds = 3;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--mb") == 0 && i + 1 < argc)
@@ -190,6 +193,16 @@ int main(int argc, char **argv)
     char *dir = bench_make_dir("pagefill");
     if (!dir)
         return 3;
+    struct statvfs fs;
+    double need = 5.0 * (double)rounds * (double)bytes;
+    if (statvfs(dir, &fs) == 0 && (double)fs.f_bavail * (double)fs.f_frsize < need * 1.1) {
+        fprintf(stderr, "bench_pagefill: %s has %.0f MB free; %d rounds of %zu MB need %.0f MB "
+                        "(use --mb or --rounds, or set HC_BENCH_DIR)\n",
+                dir, (double)fs.f_bavail * (double)fs.f_frsize / 1e6, rounds, mb, need / 1e6);
+        bench_remove_tree(dir);
+        free(dir);
+        return 2;
+    }
     char *buf = bench_xmalloc(PIECE);
     memset(buf, 'x', PIECE);
 
