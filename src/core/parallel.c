@@ -47,8 +47,10 @@ static void *worker_main(void *p)
 int hc_parallel_for(size_t n, int threads,
                     int (*fn)(void *ctx, size_t index, int worker), void *ctx)
 {
-    /* Small chunks balance uneven items; 8+ chunks per thread. */
-    size_t chunk = threads > 1 ? n / ((size_t)threads * 8) : 1;
+    /* Small chunks balance uneven items; 8+ chunks per thread, counting
+     * the threads that run (hc_parallel_for_chunk starts at most 64). */
+    int running = threads > 64 ? 64 : threads;
+    size_t chunk = running > 1 ? n / ((size_t)running * 8) : 1;
     if (chunk > 64)
         chunk = 64;
     return hc_parallel_for_chunk(n, threads, chunk, fn, ctx);

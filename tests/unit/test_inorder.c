@@ -118,6 +118,34 @@ START_TEST(commits_in_order_in_blocks)
 }
 END_TEST
 
+/* hc_parallel_for sizes its chunks by the threads it really runs (at most
+ * 64): 128 threads asked for on 5120 items run 64 threads, so chunks of
+ * 5120 / (64 * 8) = 10, as before hc_parallel_for_chunk was split out. A
+ * chunk is claimed whole by one worker, so every aligned run of 10 items
+ * has one worker; chunks of 5 (sized by 128) would put the two halves of
+ * most runs on different workers, the items being slow enough (20 us)
+ * that all 64 threads take part. */
+static int record_worker(void *ctx, size_t index, int worker)
+{
+    int *who = ctx;
+    who[index] = worker;
+    nanosleep(&(struct timespec){0, 20000}, NULL);
+    return 0;
+}
+
+START_TEST(parallel_for_chunks_by_threads_it_runs)
+{
+    enum { N = 5120, CHUNK = 10 };
+    int *who = malloc(N * sizeof *who);
+    ck_assert_ptr_nonnull(who);
+    ck_assert_int_eq(hc_parallel_for(N, 128, record_worker, who), 0);
+    for (size_t i = 0; i < N; i++)
+        ck_assert_msg(who[i] == who[i - i % CHUNK], "item %zu: worker %d, its chunk's first %d",
+                      i, who[i], who[i - i % CHUNK]);
+    free(who);
+}
+END_TEST
+
 START_TEST(failed_commit_stops_the_run)
 {
     run r;
@@ -239,6 +267,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, block_sizes);
     tcase_add_test(tc, commits_in_order_in_blocks);
     tcase_add_test(tc, failed_commit_stops_the_run);
+    tcase_add_test(tc, parallel_for_chunks_by_threads_it_runs);
     suite_add_tcase(s, tc);
     TCase *users = tcase_create("users");
     tcase_set_timeout(users, 30);
