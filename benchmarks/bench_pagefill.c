@@ -39,7 +39,7 @@ typedef struct fill_job {
     size_t first;     /* first piece (interleaved writers) */
     size_t stride;    /* pieces between this worker's pieces */
     const char *buf;  /* PIECE bytes to write */
-    int failed;
+    int failed;       /* the errno of a failed write, else 0 */
 } fill_job;
 
 static void *touch_pages(void *p)
@@ -65,7 +65,7 @@ static void *write_pieces(void *p)
     size_t npieces = j->bytes / PIECE;
     for (size_t k = j->first; k < npieces; k += j->stride)
         if (pwrite(j->fd, j->buf, PIECE, (off_t)(k * PIECE)) != (ssize_t)PIECE)
-            j->failed = 1;
+            j->failed = errno ? errno : EIO;
     return NULL;
 }
 
@@ -125,12 +125,15 @@ static double file_fill(const char *dir, int *seq, const char *buf, size_t bytes
         if (files == 1)
             jobs[i] = (fill_job){NULL, fds[0], bytes, (size_t)i, (size_t)threads, buf, 0};
         else
-            jobs[i] = (fill_job){NULL, fds[i], bytes / (size_t)threads, 0, 1, buf, 0};
+            /* whole pieces each, the first writers taking the odd ones */
+            jobs[i] = (fill_job){NULL, fds[i],
+                                 (bytes / PIECE + (size_t)(threads - 1 - i)) / (size_t)threads * PIECE,
+                                 0, 1, buf, 0};
     }
     double s = run_jobs(write_pieces, jobs, threads);
     for (int i = 0; i < threads; i++)
         if (jobs[i].failed) {
-            fprintf(stderr, "a write failed: %s\n", strerror(errno));
+            fprintf(stderr, "a write failed: %s\n", strerror(jobs[i].failed));
             exit(3);
         }
     for (int i = 0; i < files; i++)
