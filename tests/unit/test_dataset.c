@@ -579,6 +579,56 @@ START_TEST(gzip_crlf_quotes_blank_lines)
 }
 END_TEST
 
+/* Rows with at least 64 bytes after their start go through the scanner's
+ * one-step split (a line break, no quote and no stray CR within 64 bytes,
+ * the right field count); every other row through the field loop. Both
+ * must read the same values and report the same errors at the same place,
+ * so each case here is followed by enough rows to give the one-step split
+ * its 64 bytes. */
+#define PAD64 "zz,2020-01-01,1\nzz,2020-01-02,2\nzy,2020-01-01,3\nzy,2020-01-02,4\nzx,2020-01-01,5\n"
+
+START_TEST(one_step_rows_read_as_field_by_field)
+{
+    hc_dataset_options o = std_opts(NULL, HC_FREQ_D);
+    /* CRLF rows; a lone CR ends a row; a quoted field; a row of exactly 63
+     * bytes and its line break at byte 63; a row longer than 64 bytes. */
+    o.path = write_file("one_step.csv",
+                        "a,2020-01-01,1.5\r\n"
+                        "a,2020-01-02,2.5\rb,2020-01-01,7\n"
+                        "b,2020-01-02,7.5\n"
+                        "\"b,x\",2020-01-01,8\n"
+                        "\"b,x\",2020-01-02,9\n"
+                        "c,2020-01-01,0.000000000000000000000000000000000000000000000001\n"
+                        "c,2020-01-02,10000000000000000000000000000000000000000000000000000\n"
+                        PAD64);
+    hc_dataset *ds = read_ok(&o);
+    ck_assert_uint_eq(ds->nrows_read, 13);
+    double av[] = {1.5, 2.5};
+    uint8_t f2[] = {0, 0};
+    expect_series(ds, "a", D2020, 2, av, f2);
+    double bv[] = {7, 7.5};
+    expect_series(ds, "b", D2020, 2, bv, f2);
+    double bxv[] = {8, 9};
+    expect_series(ds, "b,x", D2020, 2, bxv, f2);
+    double cv[] = {1e-48, 1e52};
+    expect_series(ds, "c", D2020, 2, cv, f2);
+    hc_dataset_free(ds);
+
+    /* The same errors, at the same line and column, as the short files of
+     * errors_with_line_and_column. */
+    o.path = write_file("one_step_few.csv", "a,2020-01-01,1\na,2020-01-02\n" PAD64);
+    read_fails(&o, HC_ERR_INVALID_INPUT, 2, 3, "expected 3 fields, got 2");
+    o.path = write_file("one_step_many.csv", "a,2020-01-01,1\n\na,2020-01-02,1,9\n" PAD64);
+    read_fails(&o, HC_ERR_INVALID_INPUT, 3, 4, "expected 3 fields, got 4");
+    o.path = write_file("one_step_quote.csv", "a,2020-01-01,1\nb,2020-01-01,1\"2\n" PAD64);
+    read_fails(&o, HC_ERR_INVALID_INPUT, 2, 3, "malformed CSV: a quote inside an unquoted field");
+    o.path = write_file("one_step_num.csv", "a,2020-01-01,1\r\na,2020-01-02,abc\r\n" PAD64);
+    read_fails(&o, HC_ERR_INVALID_INPUT, 2, 3, "'abc' is not a number");
+    o.path = write_file("one_step_item.csv", "a,2020-01-01,1\n,2020-01-02,1\n" PAD64);
+    read_fails(&o, HC_ERR_INVALID_INPUT, 2, 1, "item_id is empty");
+}
+END_TEST
+
 /* ---- errors ---------------------------------------------------------------- */
 
 START_TEST(errors_with_line_and_column)
@@ -1972,6 +2022,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, header_on_and_off);
     tcase_add_test(tc, gzip_crlf_quotes_blank_lines);
     tcase_add_test(tc, errors_with_line_and_column);
+    tcase_add_test(tc, one_step_rows_read_as_field_by_field);
     tcase_add_test(tc, schema_errors);
     tcase_add_test(tc, truncated_gzip);
     tcase_add_test(tc, absurd_span_is_refused);
