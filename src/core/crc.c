@@ -11,17 +11,6 @@
 
 #define PIECE ((size_t)1 << 20)
 
-static uLong crc_run(uLong crc, const unsigned char *b, size_t n)
-{
-    while (n) {
-        uInt k = n > (1u << 30) ? (1u << 30) : (uInt)n;
-        crc = crc32(crc, b, k);
-        b += k;
-        n -= k;
-    }
-    return crc;
-}
-
 typedef struct crc_pieces {
     const unsigned char *p;
     size_t n;
@@ -34,7 +23,7 @@ static int crc_piece(void *ctx, size_t i, int worker)
     (void)worker;
     size_t off = i * PIECE;
     size_t len = c->n - off < PIECE ? c->n - off : PIECE;
-    c->crc[i] = crc_run(crc32(0L, Z_NULL, 0), c->p + off, len);
+    c->crc[i] = hc_crc32_more(0, c->p + off, len);
     return 0;
 }
 
@@ -46,7 +35,7 @@ uint32_t hc_crc32_threads(const void *p, size_t n, int threads)
     if (threads > 1 && n >= 4 * PIECE)
         c.crc = malloc(npieces * sizeof *c.crc);
     if (!c.crc) /* one thread, small, or no memory for the table */
-        return (uint32_t)crc_run(crc, p, n);
+        return hc_crc32_more(0, p, n);
     hc_parallel_for_chunk(npieces, threads, 1, crc_piece, &c);
     for (size_t i = 0; i < npieces; i++) {
         size_t len = n - i * PIECE < PIECE ? n - i * PIECE : PIECE;

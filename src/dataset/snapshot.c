@@ -34,6 +34,7 @@
 
 #include <zlib.h>
 
+#include "core/crc.h"
 #include "core/memutil.h"
 #include "dataset/dataset_internal.h"
 #include "hindcast/dataset.h"
@@ -153,18 +154,6 @@ static int pread_all(int fd, void *data, size_t n, uint64_t off)
         off += (uint64_t)k;
     }
     return 0;
-}
-
-static uLong crc_of(uLong crc, const void *p, size_t n)
-{
-    const unsigned char *b = p;
-    while (n) {
-        uInt k = n > (1u << 30) ? (1u << 30) : (uInt)n;
-        crc = crc32(crc, b, k);
-        b += k;
-        n -= k;
-    }
-    return crc;
 }
 
 static void to_file_order(unsigned char *bytes, size_t nvalues)
@@ -488,7 +477,7 @@ static int save_chunk(void *p, size_t c, int worker)
             memcpy(buf + k, b->ds->filled + s->offset, s->length);
         k += (size_t)region_bytes(s, b->code[i], sp.region);
     }
-    b->crc[c] = crc_of(crc32(0L, Z_NULL, 0), buf, k);
+    b->crc[c] = hc_crc32_more(0, buf, k);
     b->len[c] = k;
     b->status[c] = pwrite_all(b->fd, buf, k, b->region_off[sp.region] + sp.off);
     free(buf);
@@ -511,7 +500,7 @@ static int load_chunk(void *p, size_t c, int worker)
         free(buf);
         return 1;
     }
-    b->crc[c] = crc_of(crc32(0L, Z_NULL, 0), buf, sp.n);
+    b->crc[c] = hc_crc32_more(0, buf, sp.n);
     b->len[c] = sp.n;
     size_t k = 0;
     for (size_t i = sp.s0; i < sp.s1; i++) {
@@ -538,7 +527,7 @@ static int verify_chunk(void *p, size_t c, int worker)
     (void)worker;
     chunk_span sp = span_of(b, c);
     const unsigned char *bytes = b->map + b->region_off[sp.region] + sp.off;
-    b->crc[c] = crc_of(crc32(0L, Z_NULL, 0), bytes, sp.n);
+    b->crc[c] = hc_crc32_more(0, bytes, sp.n);
     b->len[c] = sp.n;
     if (sp.region == REGION_FLAGS) {
         unsigned char bad = 0;
@@ -852,7 +841,7 @@ static int rd_bytes(rd *r, void *dst, size_t n)
         return -1;
     }
     r->left -= n;
-    r->crc = crc_of(r->crc, dst, n);
+    r->crc = hc_crc32_more((uint32_t)r->crc, dst, n);
     return 0;
 }
 
