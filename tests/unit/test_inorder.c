@@ -67,12 +67,13 @@ static void run_items(run *r, size_t n, size_t cap, int threads, size_t fail_at,
     *rc = hc_inorder_run(&r->q, n, threads, work, r, r->errors, &r->err);
 }
 
-START_TEST(commits_in_order_within_the_window)
+/* n items on `threads` threads in a window of cap: every one committed, in
+ * index order, never more than cap in flight, no ring slot shared. */
+static void check_in_order_run(size_t n, size_t cap, int threads)
 {
     run r;
     int rc;
-    const size_t n = 20000, cap = 7;
-    run_items(&r, n, cap, 4, (size_t)-1, &rc);
+    run_items(&r, n, cap, threads, (size_t)-1, &rc);
     ck_assert_int_eq(rc, 0);
     ck_assert_uint_eq(r.ncommitted, n);
     for (size_t i = 0; i < n; i++)
@@ -82,6 +83,11 @@ START_TEST(commits_in_order_within_the_window)
     hc_inorder_free(&r.q);
     free(r.order);
     free(r.slot_busy);
+}
+
+START_TEST(commits_in_order_within_the_window)
+{
+    check_in_order_run(20000, 7, 4);
 }
 END_TEST
 
@@ -101,20 +107,8 @@ END_TEST
 /* Blocks of 16 in a window of 1024 (the export's): in order, in window. */
 START_TEST(commits_in_order_in_blocks)
 {
-    run r;
-    int rc;
-    const size_t n = 20003, cap = 1024;
-    ck_assert_uint_eq(hc_inorder_block(n, 2, cap), 16);
-    run_items(&r, n, cap, 2, (size_t)-1, &rc);
-    ck_assert_int_eq(rc, 0);
-    ck_assert_uint_eq(r.ncommitted, n);
-    for (size_t i = 0; i < n; i++)
-        ck_assert_uint_eq(r.order[i], i);
-    ck_assert_uint_le(atomic_load(&r.max_in_flight), cap);
-    ck_assert_int_eq(atomic_load(&r.slot_clash), 0);
-    hc_inorder_free(&r.q);
-    free(r.order);
-    free(r.slot_busy);
+    ck_assert_uint_eq(hc_inorder_block(20003, 2, 1024), 16);
+    check_in_order_run(20003, 1024, 2);
 }
 END_TEST
 
